@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/kmrbf check --profile $(PROFILE)
+	$(BIN)/kmrbf report --profile $(PROFILE)
 
 check: $(STAMP)
 	$(BIN)/kmrbf check --profile $(PROFILE)

@@ -44,14 +44,27 @@ def run_check(
     profile: str | None = "ci",
     out_dir: Path = DEFAULT_OUT,
     progress: Callable[[str], None] | None = None,
+    cache: Any = None,
 ) -> list[ClaimResult]:
-    """Run the evidence of ``ids`` (all claims when empty) and return their results."""
+    """Run the evidence of ``ids`` (all claims when empty) and return their results.
+
+    ``cache`` (a :class:`kmrbf.cache.ResultCache`) supplies stored results where
+    their content hash still matches and stores the new ones; ``None`` runs
+    everything.
+    """
     claims = [get_claim(i) for i in ids] if ids else all_claims()
     ctx = RunContext(profile=get_profile(profile), out_dir=Path(out_dir), progress=progress)
     results = []
     for n, claim in enumerate(claims, 1):
         ctx.report(f"({n}/{len(claims)}) {claim.id}")
-        results.append(run_claim(claim.id, ctx))
+        if cache is None:
+            res = run_claim(claim.id, ctx)
+        else:
+            from .cache import run_claim_cached
+
+            res = run_claim_cached(claim.id, ctx, cache)
+        ctx.report(f"({n}/{len(claims)}) {claim.id}: {res.verdict}")
+        results.append(res)
     return results
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from hypothesis import example as hyp_example
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from .profiles import hypothesis_settings
@@ -42,10 +42,14 @@ def run_property(
         calls += 1
         check(**kwargs)
 
+    counted.__name__ = counted.__qualname__ = getattr(check, "__name__", "check")
     test = given(**strategies)(counted)
     for ex in reversed(list(examples)):
         test = hyp_example(**ex)(test)
-    test = settings(hypothesis_settings(ctx.profile), report_multiple_bugs=False)(test)
+    base = hypothesis_settings(ctx.profile)
+    # no "explain" phase: its coverage notes are noise next to the shrunk example
+    phases = [p for p in base.phases if p is not Phase.explain]
+    test = settings(base, report_multiple_bugs=False, phases=phases)(test)
     try:
         test()
     except Exception as exc:  # noqa: BLE001 - any exception falsifies the property

@@ -321,6 +321,12 @@ def _unregister(claim_id: str, name: str) -> None:
     REGISTRY.evidence[claim_id] = [e for e in REGISTRY.evidence[claim_id] if e.name != name]
 
 
+def _unregister_claim(claim_id: str) -> None:
+    """Remove a claim and its evidence (tests only)."""
+    REGISTRY.claims.pop(claim_id, None)
+    REGISTRY.evidence.pop(claim_id, None)
+
+
 def _load_catalog() -> None:
     if not REGISTRY.claims:
         from .claims import catalog  # noqa: F401  (registers the claims)

@@ -1,0 +1,290 @@
+"""Validation at the door: every public function of :mod:`kmrbf.numerics` calls these.
+
+Private kernels assume their input passed these checks.  Errors state the facts:
+the parameter, the offending value and (for arrays) its index.
+
+Documented input policy
+-----------------------
+* **dtype.**  Real floating arrays of any precision (float16, float32, float64)
+  and integer arrays are accepted and **converted to float64** before any
+  arithmetic; results are float64.  ``bool`` and complex arrays raise
+  ``TypeError``.  Python lists are converted with NumPy.
+* **X** (data) must be 2-D ``(N, D)`` with ``N >= 1``, ``D >= 1`` and finite
+  entries (NaN or ±inf raises ``ValueError`` with the first bad index).  A 1-D
+  array raises ``ValueError`` (reshape it to ``(N, 1)`` or ``(1, D)`` yourself:
+  the meaning is ambiguous).
+* **M** (centroids) must be 2-D ``(K, D)`` with the same ``D`` as ``X``,
+  ``1 <= K <= N`` and finite entries.
+* **Magnitude.**  With ``B = max(|x_ij|, |mu_kj|)`` we require
+  ``4 * D * N * B**2 <= finfo(float64).max``: then every squared distance
+  (``<= D (2B)^2``), every GEMM term and every sum of ``N`` squared distances is
+  finite.  Larger inputs raise ``ValueError`` ("squares overflow"): rescale the
+  data (all functionals are homogeneous of degree 2 under ``X, M, sigma ->
+  cX, cM, c^2 sigma``).
+* **sigma** must be a real number with ``0 < sigma < inf`` (0, negatives, NaN
+  and inf raise ``ValueError``; bool/complex/strings raise ``TypeError``).
+  Subnormal sigma is allowed.
+* **alpha** must be a real number ``1 <= alpha < inf``.
+* **logits** ``z`` must be at least 1-D, non-empty along ``axis``, contain no NaN
+  and no ``+inf``; ``-inf`` entries are allowed (they get probability 0) but a
+  slice along ``axis`` that is entirely ``-inf`` raises ``ValueError`` for the
+  probability maps (its normalisation is undefined); :func:`log_sum_exp` returns
+  ``-inf`` for such a slice (``log 0``), which is the exact answer.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from ._compat import array_namespace, asarray_in, device_of, is_array
+
+__all__ = [
+    "check_alpha",
+    "check_array_float64",
+    "check_chunk_size",
+    "check_data",
+    "check_instance",
+    "check_logits",
+    "check_sigma",
+    "DEFAULT_CHUNK_SIZE",
+]
+
+#: Rows processed per block; no call materialises more than ``chunk_size * K`` floats
+#: (plus the ``chunk_size * D`` block of data).
+DEFAULT_CHUNK_SIZE = 4096
+
+
+def _first_bad_index(mask: Any, xp: Any) -> tuple[int, ...]:
+    idx = xp.nonzero(mask)
+    return tuple(int(i[0]) for i in idx)
+
+
+def check_array_float64(x: Any, name: str, xp: Any | None = None) -> tuple[Any, Any]:
+    """``x`` as a float64 array of its own namespace; ``TypeError`` for bool/complex/other.
+
+    Returns ``(x64, xp)``.
+
+    >>> import numpy as np
+    >>> check_array_float64(np.array([1, 2], dtype=np.int8), "X")[0]
+    array([1., 2.])
+    >>> check_array_float64(np.array([True]), "X")
+    Traceback (most recent call last):
+    ...
+    TypeError: X must have a real numeric dtype (integer or floating); got bool
+    """
+    if xp is None:
+        xp = array_namespace(x)
+    if not is_array(x):
+        if isinstance(x, (str, bytes)):
+            raise TypeError(f"{name} must be an array of real numbers; got {type(x).__name__}")
+        try:
+            x = asarray_in(x, xp)
+        except Exception as exc:  # noqa: BLE001 - re-raised with the parameter name
+            raise TypeError(f"{name} must be an array of real numbers; got {x!r:.80}") from exc
+    dt = x.dtype
+    if xp.isdtype(dt, "bool") or xp.isdtype(dt, "complex floating") or not (
+        xp.isdtype(dt, "integral") or xp.isdtype(dt, "real floating")
+    ):
+        raise TypeError(
+            f"{name} must have a real numeric dtype (integer or floating); got {dt}"
+        )
+    if dt != xp.float64:
+        x = xp.astype(x, xp.float64)
+    return x, xp
+
+
+def _check_finite(x: Any, name: str, xp: Any) -> None:
+    bad = ~xp.isfinite(x)
+    if bool(xp.any(bad)):
+        idx = _first_bad_index(bad, xp)
+        raise ValueError(f"{name} must be finite; found {float(x[idx])} at index {idx}")
+
+
+def check_data(X: Any, *, name: str = "X") -> tuple[Any, Any]:
+    """Validate data ``X`` (N, D): 2-D, non-empty, finite; return ``(X64, xp)``.
+
+    >>> import numpy as np
+    >>> check_data(np.array([1.0, 2.0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: X must be 2-D (N, D); got shape (2,)
+    """
+    X, xp = check_array_float64(X, name)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (N, D); got shape {tuple(X.shape)}")
+    n, d = X.shape
+    if n < 1:
+        raise ValueError(f"{name} must have at least one row; got shape {tuple(X.shape)}")
+    if d < 1:
+        raise ValueError(f"{name} must have at least one column; got shape {tuple(X.shape)}")
+    _check_finite(X, name, xp)
+    _check_magnitude(xp, n, d, (X, name))
+    return X, xp
+
+
+def _check_magnitude(xp: Any, n: int, d: int, *named: tuple[Any, str]) -> None:
+    """Raise unless ``4 * D * N * B**2`` is finite (see the module docstring)."""
+    limit = math.sqrt(1.7976931348623157e308 / (4.0 * d * max(n, 1)))
+    for arr, name in named:
+        if arr.shape[0] == 0:
+            continue
+        b = float(xp.max(xp.abs(arr)))
+        if b > limit:
+            idx = _first_bad_index(xp.abs(arr) == b, xp)
+            raise ValueError(
+                f"{name} has an entry of magnitude {b:.6g} at index {idx}, whose squares "
+                f"overflow float64 in sums of squared distances (need max|entry| <= "
+                f"{limit:.6g} = sqrt(max_float / (4 D N)) for D={d}, N={n}); rescale the data"
+            )
+
+
+def check_instance(X: Any, M: Any, *, x_name: str = "X", m_name: str = "M") -> tuple[Any, Any, Any]:
+    """Validate data and centroids together; return ``(X64, M64, xp)``.
+
+    Checks everything :func:`check_data` checks, plus: ``M`` 2-D ``(K, D)`` with the
+    same ``D``, ``1 <= K <= N``, finite, same namespace as ``X``.
+
+    >>> import numpy as np
+    >>> check_instance(np.zeros((2, 3)), np.zeros((3, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: M has K=3 centroids but X has only N=2 points; need 1 <= K <= N
+    """
+    if is_array(X) and is_array(M):
+        try:
+            array_namespace(X, M)
+        except TypeError as exc:
+            raise TypeError(
+                f"{x_name} and {m_name} must come from the same array namespace; got "
+                f"{type(X).__name__} and {type(M).__name__}"
+            ) from exc
+    X, xp = check_data(X, name=x_name)
+    M, _ = check_array_float64(M, m_name, xp if is_array(M) else None)
+    if not is_array(M) or array_namespace(M) is not xp:
+        M = asarray_in(M, xp, device=device_of(X), dtype=xp.float64)
+    if M.ndim != 2:
+        raise ValueError(f"{m_name} must be 2-D (K, D); got shape {tuple(M.shape)}")
+    n, d = X.shape
+    k, dm = M.shape
+    if dm != d:
+        raise ValueError(
+            f"{m_name} has D={dm} columns but {x_name} has D={d}; the dimensions must match"
+        )
+    if k < 1:
+        raise ValueError(f"{m_name} must have at least one centroid; got K={k}")
+    if k > n:
+        raise ValueError(
+            f"{m_name} has K={k} centroids but {x_name} has only N={n} points; need 1 <= K <= N"
+        )
+    _check_finite(M, m_name, xp)
+    _check_magnitude(xp, n, d, (X, x_name), (M, m_name))
+    return X, M, xp
+
+
+def _real_scalar(value: Any, name: str) -> float:
+    if isinstance(value, bool) or isinstance(value, (str, bytes, complex)):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    if is_array(value):
+        xp = array_namespace(value)
+        if value.ndim != 0 and math.prod(value.shape) != 1:
+            raise TypeError(f"{name} must be a real scalar; got an array of shape {tuple(value.shape)}")
+        if xp.isdtype(value.dtype, "bool") or xp.isdtype(value.dtype, "complex floating"):
+            raise TypeError(f"{name} must be a real number; got dtype {value.dtype}")
+        return float(xp.reshape(value, ()))
+    if isinstance(value, numbers.Real):
+        return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real number; got {value!r}") from exc
+
+
+def check_sigma(sigma: Any, *, name: str = "sigma") -> float:
+    """Validate a temperature: a real number with ``0 < sigma < inf``.
+
+    >>> check_sigma(2)
+    2.0
+    >>> check_sigma(0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: sigma must satisfy 0 < sigma < inf; got 0.0
+    """
+    s = _real_scalar(sigma, name)
+    if not (s > 0.0 and math.isfinite(s)):
+        raise ValueError(f"{name} must satisfy 0 < sigma < inf; got {s!r}")
+    return s
+
+
+def check_alpha(alpha: Any, *, name: str = "alpha") -> float:
+    """Validate an entmax parameter: a real number with ``1 <= alpha < inf``.
+
+    >>> check_alpha(1.5)
+    1.5
+    >>> check_alpha(0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: alpha must satisfy 1 <= alpha < inf; got 0.5
+    """
+    a = _real_scalar(alpha, name)
+    if not (a >= 1.0 and math.isfinite(a)):
+        raise ValueError(f"{name} must satisfy 1 <= alpha < inf; got {a!r}")
+    return a
+
+
+def check_chunk_size(chunk_size: Any) -> int:
+    """``None`` -> :data:`DEFAULT_CHUNK_SIZE`; otherwise a positive int.
+
+    >>> check_chunk_size(None)
+    4096
+    """
+    if chunk_size is None:
+        return DEFAULT_CHUNK_SIZE
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral):
+        raise TypeError(f"chunk_size must be a positive int or None; got {chunk_size!r}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1; got {chunk_size}")
+    return int(chunk_size)
+
+
+def check_logits(z: Any, axis: Any, *, name: str = "z", allow_all_neg_inf: bool = False) -> tuple[Any, Any, int]:
+    """Validate logits; return ``(z64, xp, axis)`` with ``axis`` normalised to be non-negative.
+
+    Rules (module docstring): at least 1-D, non-empty along ``axis``, no NaN, no
+    ``+inf``; ``-inf`` allowed, but a slice entirely ``-inf`` raises unless
+    ``allow_all_neg_inf``.
+
+    >>> import numpy as np
+    >>> check_logits(np.array([0.0, np.nan]), -1)
+    Traceback (most recent call last):
+    ...
+    ValueError: z must not contain NaN; found nan at index (1,)
+    """
+    z, xp = check_array_float64(z, name)
+    if z.ndim < 1:
+        raise ValueError(f"{name} must be at least 1-D; got a 0-d array")
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an int; got {axis!r}")
+    if not -z.ndim <= axis < z.ndim:
+        raise ValueError(f"axis={axis} is out of range for {name} with ndim={z.ndim}")
+    axis = int(axis) % z.ndim
+    if z.shape[axis] == 0:
+        raise ValueError(f"{name} must be non-empty along axis {axis}; got shape {tuple(z.shape)}")
+    if math.prod(z.shape) == 0:
+        return z, xp, axis
+    nan = xp.isnan(z)
+    if bool(xp.any(nan)):
+        raise ValueError(f"{name} must not contain NaN; found nan at index {_first_bad_index(nan, xp)}")
+    pinf = z == math.inf
+    if bool(xp.any(pinf)):
+        raise ValueError(f"{name} must not contain +inf; found inf at index {_first_bad_index(pinf, xp)}")
+    if not allow_all_neg_inf:
+        all_ninf = xp.all(z == -math.inf, axis=axis)
+        if bool(xp.any(all_ninf)):
+            where = _first_bad_index(all_ninf, xp) if all_ninf.ndim else ()
+            raise ValueError(
+                f"{name} has a slice along axis {axis} that is entirely -inf (at index {where} of "
+                f"the other axes); its normalisation is undefined"
+            )
+    return z, xp, axis
