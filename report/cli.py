@@ -57,7 +57,7 @@ def handle(args: argparse.Namespace) -> int:
     errors = [f"{r.claim.id}/{e.name}: {e.summary}" for r in out.results for e in r.results
               if e.status == "error"]
     for line in errors:
-        print(f"warning: evidence crashed: {line}", file=sys.stderr)
+        print(f"error: evidence crashed (the report shows its traceback): {line}", file=sys.stderr)
     print(f"\n{len(out.computed)} evidence computed, {len(out.cached)} from the cache; "
           f"{out.seconds:.1f} s")
     print(f"wrote {out.json}, {out.tex}, {out.run_info}")
@@ -65,7 +65,9 @@ def handle(args: argparse.Namespace) -> int:
         print(f"wrote {out.pdf} (latexmk {out.latex_seconds:.1f} s)")
     elif not args.no_pdf:
         print(TEX_INSTALL_HINT, file=sys.stderr)
-    return 0
+    # the report is written either way; a crashed evidence still fails the command,
+    # as it does for `kmrbf check`
+    return 1 if errors else 0
 
 
 SUBCOMMANDS["report"] = (add_arguments, handle)

@@ -19,6 +19,13 @@ KNOWN_TRUTH = {
     "KR-L1": "verified",
     "KR-T2": "verified",
     "KR-S36-order": "verified",
+    "KR-E12": "verified",
+    "KR-C1": "vacuous",  # F0 is bounded along a path with ||M|| -> oo whenever K >= 2
+    "VF-E4": "verified",
+    "VF-E10": "refuted",  # eq. 10 is not stationary for eq. 8 (the sign of d flips)
+    "VF-S34-anchor": "refuted",  # exponent on u_prev is -1/9 < 0: pushes away
+    "VF-fixed": "verified_sharper",
+    "KR-S36-underflow": "conditional",  # naive softmax only, not max-shifted
 }
 
 CLAIMS = [c.id for c in all_claims() if evidence_for(c.id)]

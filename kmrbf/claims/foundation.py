@@ -29,6 +29,11 @@ from ..strategies import coordinates, datasets, instances, logit_vectors, sigmas
 
 U = 2.0**-53  # unit roundoff of float64
 
+INSTANCE_AND_SIGMA = {"inst": instances(), "sigma": sigmas()}
+INSTANCE_AND_SIGMA_SUMMARY = (
+    "(X, M) with N <= 12, K <= 4, D <= 3, coordinates in [-10, 10]; sigma log-uniform in [1e-3, 1e3]."
+)
+
 
 def _slack(n_roundings: int, magnitude: float) -> float:
     """``gamma_n * magnitude``: the worst-case error of ``n`` roundings on a sum of ``magnitude``."""
@@ -63,8 +68,7 @@ def sharp_limsup_constant(k: int) -> float:
 
 @property_evidence(
     "KR-T1-liminf", "W-above-F0",
-    strategies={"inst": instances(), "sigma": sigmas()},
-    strategy_summary="(X, M) with N <= 12, K <= 4, D <= 3, coordinates in [-10, 10]; sigma log-uniform in [1e-3, 1e3].",
+    strategies=INSTANCE_AND_SIGMA, strategy_summary=INSTANCE_AND_SIGMA_SUMMARY,
 )
 def check_w_above_f0(inst, sigma):
     r"""$W_\sigma(M)\ge F_0(M)$ for every $M$ and $\sigma>0$ (each $W_\sigma$ term is a convex combination of the $d_{ik}$)."""
@@ -109,8 +113,7 @@ def check_quantitative_liminf(inst, sigma):
 
 @property_evidence(
     "KR-T1-limsup", "uniform-bound",
-    strategies={"inst": instances(), "sigma": sigmas()},
-    strategy_summary="(X, M) with N <= 12, K <= 4, D <= 3, coordinates in [-10, 10]; sigma log-uniform in [1e-3, 1e3].",
+    strategies=INSTANCE_AND_SIGMA, strategy_summary=INSTANCE_AND_SIGMA_SUMMARY,
 )
 def check_uniform_limsup(inst, sigma):
     r"""$0\le W_\sigma(M)-F_0(M)\le N(K-1)\sigma/e$ for all $M$ (so $W_\sigma\to F_0$ uniformly)."""
@@ -123,8 +126,7 @@ def check_uniform_limsup(inst, sigma):
 
 @property_evidence(
     "KR-T1-limsup", "sharp-constant-bound", role="sharper",
-    strategies={"inst": instances(), "sigma": sigmas()},
-    strategy_summary="(X, M) with N <= 12, K <= 4, D <= 3, coordinates in [-10, 10]; sigma log-uniform in [1e-3, 1e3].",
+    strategies=INSTANCE_AND_SIGMA, strategy_summary=INSTANCE_AND_SIGMA_SUMMARY,
 )
 def check_sharp_limsup(inst, sigma):
     r"""Sharper: $W_\sigma(M)-F_0(M)\le N\sigma\,W_0((K-1)/e)$; for $K=2$, $W_0(1/e)\approx0.27846<1/e$.
@@ -198,8 +200,7 @@ def check_concentration(row, sigma):
 
 @property_evidence(
     "KR-S32", "G-sandwich",
-    strategies={"inst": instances(), "sigma": sigmas()},
-    strategy_summary="(X, M) with N <= 12, K <= 4, D <= 3, coordinates in [-10, 10]; sigma log-uniform in [1e-3, 1e3].",
+    strategies=INSTANCE_AND_SIGMA, strategy_summary=INSTANCE_AND_SIGMA_SUMMARY,
 )
 def check_g_sandwich(inst, sigma):
     r"""$F_0-\sigma N\log K\le G_\sigma\le F_0$ and $W_\sigma-G_\sigma=\sigma\sum_iH(r_i)\in[0,\sigma N\log K]$."""
