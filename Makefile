@@ -21,6 +21,9 @@ report: $(STAMP)
 check: $(STAMP)
 	$(BIN)/kmrbf check --profile $(PROFILE)
 
+bench: $(STAMP)
+	$(BIN)/kmrbf bench
+
 test: $(STAMP)
 	$(BIN)/python -m pytest
 

@@ -33,7 +33,9 @@ Verdict rule (:func:`aggregate_verdict`), first match wins:
 1. no decisive result, or any ``error``            -> ``inconclusive``
 2. a ``hypothesis`` evidence ``failed``             -> ``vacuous``
 3. a ``paper`` evidence ``failed``: ``conditional`` if a ``condition`` evidence
-   passed (or a ``paper`` evidence reported ``conditional``), else ``refuted``
+   passed (it names the condition under which the failed statement holds), else
+   ``refuted`` -- a statement that fails everywhere is not rescued by *another*
+   statement of the claim holding conditionally
 4. a ``paper`` evidence ``conditional``              -> ``conditional``
 5. every ``paper`` evidence passed and a ``sharper`` evidence passed -> ``verified_sharper``
 6. every ``paper`` evidence passed                   -> ``verified``
@@ -377,6 +379,8 @@ def aggregate_verdict(results: Iterable[EvidenceResult]) -> tuple[Verdict, str |
     ('conditional', 'K = 1')
     >>> aggregate_verdict([R("failed"), R("passed", "sharper")])
     ('refuted', None)
+    >>> aggregate_verdict([R("failed"), R("conditional", condition="on blobs")])
+    ('refuted', None)
     >>> aggregate_verdict([R("failed", "hypothesis"), R("passed")])
     ('vacuous', None)
     >>> aggregate_verdict([R("undecided", kind="certified")])
@@ -389,14 +393,14 @@ def aggregate_verdict(results: Iterable[EvidenceResult]) -> tuple[Verdict, str |
     if any(r.status == "failed" for r in by_role["hypothesis"]):
         return "vacuous", None
     paper = [r for r in by_role["paper"] if r.status in ("passed", "failed", "conditional")]
-    conditions = [r.condition for r in by_role["condition"] if r.status == "passed" and r.condition]
-    conditions += [r.condition for r in paper if r.status == "conditional" and r.condition]
+    rescues = [r.condition for r in by_role["condition"] if r.status == "passed" and r.condition]
+    partial = [r.condition for r in paper if r.status == "conditional" and r.condition]
     if any(r.status == "failed" for r in paper):
-        if conditions:
-            return "conditional", "; ".join(conditions)
+        if rescues:
+            return "conditional", "; ".join(rescues + partial)
         return "refuted", None
     if any(r.status == "conditional" for r in paper):
-        return "conditional", "; ".join(conditions) or None
+        return "conditional", "; ".join(rescues + partial) or None
     if not paper:
         return "inconclusive", None
     if any(r.status == "passed" for r in by_role["sharper"]):

@@ -1,0 +1,144 @@
+"""Tests of the §4 discrepancy protocols (KR-S43), the benchmark (KR-S53) and their evidence."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import example, given, strategies as st
+
+from kmrbf.bench import fit_exponents, peak_memory, run_bench
+from kmrbf.claims.empirical import s53_rule
+from kmrbf.cli import main
+from kmrbf.numerics import experiments as E
+from kmrbf.profiles import Profile
+from kmrbf.registry import RunContext, run_claim
+
+
+# ------------------------------------------------------------------ datasets and grids
+@pytest.mark.parametrize("name", E.DATASETS)
+def test_datasets_seeded_and_shaped(name):
+    X = E.make_dataset(name, 40, seed=7)
+    assert X.shape == (40, 2) and X.dtype == np.float64 and np.isfinite(X).all()
+    assert np.array_equal(X, E.make_dataset(name, 40, seed=7))
+    assert not np.array_equal(X, E.make_dataset(name, 40, seed=8))
+
+
+def test_unknown_dataset_is_named():
+    with pytest.raises(ValueError, match="dataset='rings'"):
+        E.make_dataset("rings", 10, seed=0)
+
+
+def test_sigma_grid_log_spaced():
+    s = E.sigma_grid(2.0, 2e-3, 4)
+    assert s[0] == 2.0 and s[-1] <= 2e-3 * (1 + 1e-12) and len(s) == 13
+    # constant ratio 10^(1/4) up to rounding of the power (a few ulps)
+    assert np.allclose(s[:-1] / s[1:], 10 ** 0.25, rtol=1e-14, atol=0)
+
+
+# ------------------------------------------------------------------ slope fits
+@given(st.floats(0.25, 4.0), st.floats(1e-3, 1e3))
+@example(1.0, 1.0)
+def test_slopes_recover_power_laws(beta, c):
+    # E = c sigma^beta: log-ratio arithmetic loses a few ulps of log(E) (|log E| <= ~40)
+    # relative to log(ratio) ~ 0.5, so 1e-10 absolute is far above rounding
+    s = np.logspace(1, -4, 11)
+    Ev = c * s ** beta
+    assert all(abs(b - beta) < 1e-10 for b in E.local_slopes(s, Ev))
+    assert abs(E.global_slope(s, Ev) - beta) < 1e-10
+
+
+def test_slopes_of_exponential_grow():
+    # E = exp(-c/sigma): exact local slope between sigma_j > sigma_{j+1} is
+    # c (1/sigma_{j+1} - 1/sigma_j) / log(sigma_j/sigma_{j+1}), increasing without bound
+    c = 0.5
+    s = np.logspace(0, -1.5, 7)
+    Ev = np.exp(-c / s)
+    b = E.local_slopes(s, Ev)
+    exact = [c * (1 / s[j + 1] - 1 / s[j]) / math.log(s[j] / s[j + 1]) for j in range(6)]
+    assert np.allclose(b, exact, rtol=1e-9)
+    assert all(x < y for x, y in zip(b, b[1:])) and b[-1] > 10
+
+
+def test_slopes_undefined_at_zero():
+    b = E.local_slopes([1.0, 0.5, 0.25], [1.0, 1e-20, 0.0], floor=1e-12)
+    assert b == [None, None]
+    assert E.global_slope([1.0, 0.5], [1.0, 0.0]) is None
+
+
+def test_monotone_violations():
+    v = E.monotone_violations([4, 2, 1, 0.5], [3.0, 2.0, 2.05, 0.0], [0.1, 0.01, 0.0])
+    assert [(w["sigma_j"], w["sigma_next"]) for w in v] == [(2.0, 1.0)]
+
+
+# ------------------------------------------------------------------ protocols
+def test_study_well_formed_on_tiny_setting():
+    p = E.StudyParams(n=30, k=3, n_init=2, per_decade=2, max_decades=3.0, seed=3,
+                      datasets=("blobs", "circles"))
+    st_ = E.run_discrepancy_study(p)
+    assert set(st_["datasets"]) == {"blobs", "circles"}
+    for d in st_["datasets"].values():
+        sig = d["sigmas"]
+        assert all(a > b for a, b in zip(sig, sig[1:]))
+        assert set(d["curves"]) == {"fixed/1", "fixed/1.5", "resampled/1", "resampled/1.5"}
+        for c in d["curves"].values():
+            e = np.array(c["e"])
+            assert e.shape == (len(sig), 2) and (e >= 0).all()
+            assert np.allclose(c["E"], e.mean(axis=1), rtol=0, atol=0)
+            assert len(c["local_slopes"]) == len(sig) - 1
+
+
+def test_fixed_protocol_reuses_inits():
+    # fixed protocol at a single sigma equals the resampled one when both use the same pool
+    X = E.make_dataset("moons", 40, seed=1)
+    pool = E._pool(X, 3, np.random.default_rng(0), 2)
+    a = E.run_curve(X, [0.1, 0.01], [pool, pool], alpha=1.5, max_iter=200)
+    b = E.run_curve(X, [0.01], [pool], alpha=1.5, max_iter=200)
+    assert a["e"][1] == b["e"][0]
+
+
+# ------------------------------------------------------------------ benchmark
+def test_fit_exponents_recovers_known():
+    rows = [{"n": n, "k": k, "d": d, "method": "m", "seconds": 3e-9 * n ** 1.0 * k ** 2 * d ** 0.7}
+            for n in (100, 400) for k in (2, 8) for d in (4, 16)]
+    f = fit_exponents(rows)["m"]
+    assert abs(f["n"] - 1) < 1e-9 and abs(f["k"] - 2) < 1e-9 and abs(f["d"] - 0.7) < 1e-9
+
+
+def test_s53_rule_can_fail():
+    good = {m: {"n": 1.0, "k": 1.0, "d": 1.0} for m in ("lloyd", "softmax", "entmax15")}
+    assert all(h for _, h in s53_rule(good, 0.2, (8, 32)))
+    bad = {**good, "softmax": {"n": 2.0, "k": 1.0, "d": 1.0}}
+    assert [r for r, h in s53_rule(bad, 0.2, (8, 32)) if not h] == [
+        "softmax: exponent in N within [0.8, 1.2]"]
+    assert not all(h for _, h in s53_rule(good, 1.5, (8, 32)))
+
+
+def test_run_bench_tiny():
+    rows = run_bench([50, 100], [2], [3], repeat=1)
+    assert len(rows) == 8 and all(r["seconds"] >= 0 for r in rows)
+
+
+def test_peak_memory_is_chunked():
+    m = peak_memory(8192, 8, 16, chunk_size=1024)
+    assert m["peak_bytes"] < m["nkd_bytes"] / 4
+
+
+def test_bench_cli(tmp_path, capsys):
+    out = tmp_path / "b.json"
+    assert main(["bench", "--n", "200", "400", "--k", "2", "4", "--d", "2", "--repeat", "1",
+                 "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert {"timings", "exponents", "memory"} <= set(doc)
+    assert "fitted exponents" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ evidence
+@pytest.mark.parametrize("cid", ["KR-S43", "KR-S53"])
+def test_evidence_runs(cid, tmp_path):
+    ctx = RunContext(Profile("tiny", max_examples=5, derandomize=True, scale=0.2), tmp_path)
+    res = run_claim(cid, ctx)
+    assert res.results and all(r.status in ("passed", "failed", "conditional") for r in res.results), \
+        [(r.name, r.status, r.summary) for r in res.results]
+    if cid == "KR-S43":
+        assert (tmp_path / "kr_s43_discrepancy.pdf").exists()
