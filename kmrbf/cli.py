@@ -76,13 +76,19 @@ def results_to_json(results: Sequence[ClaimResult], *, profile: str) -> dict[str
 def format_table(results: Sequence[ClaimResult]) -> str:
     """A plain-text verdict table: id, verdict, evidence kinds, examples, seconds."""
     rows = [("claim", "verdict", "evidence", "examples", "seconds")]
+    notes = []
     for r in results:
         kinds = ",".join(sorted({f"{e.kind}:{e.status}" for e in r.results})) or "-"
-        verdict = r.verdict + (f" [{r.condition}]" if r.condition else "")
+        verdict = r.verdict
+        if r.condition:
+            notes.append(f"[{len(notes) + 1}] {r.claim.id}: {r.condition}")
+            verdict += f" [{len(notes)}]"
         rows.append((r.claim.id, verdict, kinds, str(r.examples), f"{r.seconds:.1f}"))
     widths = [max(len(row[c]) for row in rows) for c in range(5)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    if notes:
+        lines += ["", "conditions:", *notes]
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from hypothesis import example as hyp_example
 from hypothesis import Phase, given, settings
+from hypothesis.errors import UnsatisfiedAssumption
 from hypothesis import strategies as st
 
 from .profiles import hypothesis_settings
@@ -38,9 +39,17 @@ def run_property(
     calls = 0
 
     def counted(**kwargs: Any) -> None:
+        # count examples that reached a verdict (passed or failed); calls that
+        # `assume` rejected are not examples run
         nonlocal calls
+        try:
+            check(**kwargs)
+        except UnsatisfiedAssumption:
+            raise
+        except BaseException:
+            calls += 1
+            raise
         calls += 1
-        check(**kwargs)
 
     counted.__name__ = counted.__qualname__ = getattr(check, "__name__", "check")
     test = given(**strategies)(counted)

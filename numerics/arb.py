@@ -251,10 +251,21 @@ def _entmax_general(zq: list[fmpq], alpha: fmpq, prec: int) -> tuple[list[arb], 
         qq = 1 / am1
         q = arb(qq)
 
-        def pw(x: arb) -> arb:
+        def pw_pos(x: arb) -> arb:
             if qq.q == 1:  # integer exponent (alpha = 2, 4/3, ...): exact powers
                 return x ** int(qq.p)
-            return arb(0) if x.is_zero() else (x.log() * q).exp()
+            return (x.log() * q).exp()
+
+        def pw(x: arb) -> arb:
+            """``[x]_+ ** q`` for a ball ``x``.  A ball that straddles 0 maps to
+            ``[0, upper**q]``: python-flint's ``pow``/``log`` return nan there
+            (e.g. ``arb(0, 1e-10)**2``)."""
+            if x > 0:
+                return pw_pos(x)
+            hi = arb(x.upper())
+            if not hi > 0:
+                return arb(0)
+            return arb(0).union(pw_pos(hi))
 
         k = 1
         for kk in range(2, len(ys) + 1):

@@ -58,7 +58,7 @@ _FORBIDDEN = {
     "outer", "long", "protected", "loop", "repeat", "pdfprimitive", "directlua",
     "newcount", "newdimen", "newskip", "newtoks", "newbox", "newif", "setcounter",
     "addtocounter", "newpage", "clearpage", "pagebreak", "section", "subsection",
-    "chapter", "paragraph", "item", "label", "ref", "cite", "footnote", "include",
+    "chapter", "paragraph", "label", "ref", "cite", "footnote", "include",
     "includegraphics", "url", "href",
 }
 # commands allowed in the text parts of mixed fields (outside $...$)
@@ -81,6 +81,10 @@ _DISPLAY_ENVS = {
     "equation", "equation*", "align", "align*", "gather", "gather*", "multline",
     "multline*", "flalign", "flalign*", "alignat", "alignat*", "displaymath", "math",
 }
+# list environments: allowed in text (symbolic derivations list their steps and
+# obligations); ``\item`` only directly inside one, display math ``\[...\]`` only
+# at top level or inside lists
+_LIST_ENVS = {"itemize", "enumerate"}
 _ENV_NAME = re.compile(r"[A-Za-z]+\*?")
 
 _tok_re = re.compile(r"\\([A-Za-z]+)|\\(.)|(.)", re.S)
@@ -122,6 +126,12 @@ def check_raw(s: str, *, math: bool = False) -> None:
     ...     print(exc)
     '_' outside math
     >>> check_raw(r"\frac{a}{b} \\ c &= d", math=True)
+    >>> check_raw(r"\begin{enumerate}\item step \[ x^2 \] \end{enumerate}")
+    >>> try:
+    ...     check_raw(r"\item loose")
+    ... except RawLatexError as exc:
+    ...     print(exc)
+    \item outside a list environment
     """
     # stack entries: "{", "$", "$$", "\\[", "\\(", "env:<name>", "left", "mathbody"
     stack: list[str] = ["mathbody"] if math else []
@@ -132,6 +142,9 @@ def check_raw(s: str, *, math: bool = False) -> None:
         return any(x in _MATH_OPENERS or x.startswith("env:") and x[4:] in _MATH_ENVS
                    for x in stack)
 
+    def only_lists() -> bool:
+        return all(x.startswith("env:") and x[4:] in _LIST_ENVS for x in stack)
+
     def innermost_env() -> str | None:
         for x in reversed(stack):
             if x.startswith("env:"):
@@ -141,7 +154,10 @@ def check_raw(s: str, *, math: bool = False) -> None:
         return None
 
     def fail(msg: str) -> None:
-        raise RawLatexError(msg)
+        exc = RawLatexError(msg)
+        # where it failed (for whoever fixes the field); the message stays short
+        exc.context = "".join(("\\" + v if k != "ch" else v) for k, v in toks[max(0, i - 40):i])
+        raise exc
 
     while i < len(toks):
         kind, v = toks[i]
@@ -157,7 +173,9 @@ def check_raw(s: str, *, math: bool = False) -> None:
                     fail(f"malformed \\{v}")
                 i = j + 1
                 if v == "begin":
-                    if name in _DISPLAY_ENVS and stack:
+                    if name in _LIST_ENVS and in_math():
+                        fail(f"list environment {name} inside math")
+                    if name in _DISPLAY_ENVS and not only_lists():
                         fail(f"display environment {name} inside a group or math")
                     if name in _MATH_ENVS - _DISPLAY_ENVS and not in_math():
                         fail(f"math environment {name} outside math")
@@ -166,6 +184,9 @@ def check_raw(s: str, *, math: bool = False) -> None:
                     fail(f"\\end{{{name}}} does not close the innermost group")
                 else:
                     stack.pop()
+            elif v == "item":
+                if not stack or stack[-1] not in {"env:" + e for e in _LIST_ENVS}:
+                    fail("\\item outside a list environment")
             elif v in _FORBIDDEN:
                 fail(f"\\{v} is not allowed in a raw field")
             elif v == "left":
@@ -181,7 +202,7 @@ def check_raw(s: str, *, math: bool = False) -> None:
             continue
         if kind == "sym":
             if v == "[":
-                if stack:
+                if not only_lists():
                     fail(r"\[ inside a group or math")
                 stack.append(r"\[")
             elif v == "]":
@@ -197,8 +218,9 @@ def check_raw(s: str, *, math: bool = False) -> None:
                     fail(r"unbalanced \)")
                 stack.pop()
             elif v == "\\":
-                if innermost_env() not in _ALIGN_ENVS | {"mathbody"}:
-                    fail(r"\\ outside an alignment")
+                inner = innermost_env()
+                if inner not in _ALIGN_ENVS | {"mathbody"} and not (inner in _LIST_ENVS and not in_math()):
+                    fail(r"\\ outside an alignment or list item")
             elif v not in (_MATH_SYMS if in_math() else _TEXT_SYMS):
                 fail(f"control symbol \\{v} in {'math' if in_math() else 'text'}")
             continue
@@ -321,10 +343,27 @@ def mixed(s: str | None) -> Latex:
     return Latex("{" + _raw_chars(s) + "}")
 
 
+_RST_MATH = re.compile(r":math:`([^`]*)`")
+_RST_LITERAL = re.compile(r"``([^`]*)``")
+
+
+def rst_inline_to_tex(s: str) -> str:
+    r"""Docstring (numpydoc / reST) inline markup to LaTeX text.
+
+    Evidence descriptions default to the check's docstring, which writes math as
+    ``:math:`...``` and code as double back-quotes.
+
+    >>> print(rst_inline_to_tex(r"bound :math:`\sigma\le\Delta` on ``M*``"))
+    bound $\sigma\le\Delta$ on M*
+    """
+    return _RST_LITERAL.sub(r"\1", _RST_MATH.sub(r"$\1$", s))
+
+
 def auto(s: str | None) -> Latex:
     r"""Text that may contain inline math (descriptions, summaries, strategy summaries).
 
-    Rendered like :func:`mixed` if it contains ``$`` and passes :func:`check_raw`;
+    reST inline markup is converted first (:func:`rst_inline_to_tex`).  Rendered
+    like :func:`mixed` if it contains ``$`` and passes :func:`check_raw`;
     otherwise escaped as plain text (no marker: plain text is what it is).
 
     Examples
@@ -333,10 +372,12 @@ def auto(s: str | None) -> Latex:
     {holds for $K\ge2$}
     >>> print(auto("costs 5% of x_i"))
     costs 5\% of x\_i
+    >>> print(auto(r"with :math:`K\ge2`"))
+    {with $K\ge2$}
     """
     if s is None:
         return Latex("")
-    s = str(s).strip()
+    s = rst_inline_to_tex(str(s).strip())
     if "$" not in s:
         return escape(s)
     try:

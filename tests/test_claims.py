@@ -26,6 +26,12 @@ KNOWN_TRUTH = {
     "VF-S34-anchor": "refuted",  # exponent on u_prev is -1/9 < 0: pushes away
     "VF-fixed": "verified_sharper",
     "KR-S36-underflow": "conditional",  # naive softmax only, not max-shifted
+    "KR-T3": "verified_sharper",  # per-cell rate exp(-Delta_k/sigma)
+    "KR-T4": "verified_sharper",  # exactly M* for sigma <= (alpha-1) Delta
+    "KR-T5": "verified_sharper",
+    "KR-T1-min": "verified",
+    "KR-T2-grad": "verified_sharper",
+    "VF-Fig1": "conditional",  # eq. 10 maximises L in u; the proximal update descends
 }
 
 CLAIMS = [c.id for c in all_claims() if evidence_for(c.id)]

@@ -110,3 +110,15 @@ def test_evidence_result_roundtrips_through_json():
 
     r = EvidenceResult(status="passed", examples=3, tables=[Table(["a"], [[np.float64(1.0).item()]], "c")])
     assert EvidenceResult.from_dict(r.to_dict()) == r
+
+
+def test_examples_rejected_by_assume_are_not_counted(scratch_claim, ctx):
+    from hypothesis import assume
+
+    @property_evidence("TEST-X", "half-rejected", strategies={"n": st.integers(0, 1000)})
+    def _half(n):
+        assume(n % 2 == 0)
+
+    res = run_claim("TEST-X", ctx)
+    assert res.verdict == "verified"
+    assert res.results[0].examples == ctx.profile.max_examples

@@ -17,12 +17,16 @@ import time
 
 import mpmath
 import pytest
+
+from kmrbf.report.rawlatex import check_raw
 import sympy as sp
 
 from kmrbf import theory
 from kmrbf.registry import evidence_for, run_evidence, RunContext
 from kmrbf.profiles import PROFILES
-from kmrbf.theory.derivation import Derivation, Identity, LimitIs, Sign, rng_for, uniform_sampler
+from kmrbf.theory.derivation import Derivation
+from kmrbf.theory.obligations import Identity, LimitIs, Sign
+from kmrbf.theory.spotcheck import rng_for, uniform_sampler
 
 ALL = [(cid, name, role, b) for cid, entries in theory.DERIVATIONS.items() for name, role, b in entries]
 
@@ -54,6 +58,9 @@ def test_derivation_outcome(cid, name, role, builder):
         assert r.counterexample, f"{r.name} failed without a counterexample"
     tex = res.to_latex()
     assert tex.count(r"\begin{itemize}") == tex.count(r"\end{itemize}") == 1
+    # the report prints the derivation raw only if its structural check accepts it
+    # (otherwise it shows escaped source): every derivation must pass it
+    check_raw(tex)
 
 
 def test_vf_e10_counterexample_is_the_residual_2_delta_d():

@@ -14,9 +14,11 @@ Examples
 from .coercivity import kr_c1
 from .derivation import Derivation, DerivationResult
 from .entmax import entmax15_jacobian, entmax_one_hot
-from .entropic import kr_e12, kr_s32, kr_t1_limsup, kr_t1_limsup_sharp
+from .entropic import kr_e12, kr_s32
 from .gradient import kr_l1, kr_t2, kr_t2_grad
-from .vfkm import vf_e4, vf_e10, vf_fixed, vf_fixed_sharp, vf_s34_anchor
+from .limsup import kr_t1_limsup, kr_t1_limsup_sharp
+from .vf_iteration import vf_fixed, vf_fixed_sharp
+from .vfkm import vf_e4, vf_e10, vf_s34_anchor
 
 __all__ = [
     "Derivation", "DerivationResult", "DERIVATIONS",

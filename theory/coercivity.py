@@ -18,7 +18,9 @@ import functools
 
 import sympy as sp
 
-from .derivation import Computed, Derivation, Identity, LimitIs, uniform_sampler
+from .derivation import Derivation
+from .obligations import Computed, Identity, LimitIs
+from .spotcheck import uniform_sampler
 
 __all__ = ["kr_c1", "WITNESS"]
 

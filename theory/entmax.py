@@ -20,7 +20,9 @@ import random
 import mpmath
 import sympy as sp
 
-from .derivation import DPS, Computed, Derivation, Identity, NumericCheck, numeric_sign_check, uniform_sampler
+from .derivation import Derivation
+from .obligations import Computed, Identity, NumericCheck
+from .spotcheck import DPS, numeric_sign_check, uniform_sampler
 
 __all__ = ["entmax15_jacobian", "entmax_one_hot", "mp_entmax_bisect"]
 

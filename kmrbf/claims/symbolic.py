@@ -43,9 +43,13 @@ def derivation_evidence(builder: Callable[[], theory.Derivation], ctx: RunContex
     )
 
 
+_ENGINE = ("kmrbf.theory.derivation", "kmrbf.theory.obligations", "kmrbf.theory.spotcheck")
+"""The modules of the derivation engine (the derivation, its obligations, the numeric spot checks)."""
+
+
 def _version(builder: Callable[[], theory.Derivation]) -> str:
     """Cache key: the source of the builder's module and of the derivation engine."""
-    src = inspect.getsource(sys.modules[builder.__module__]) + inspect.getsource(sys.modules[theory.Derivation.__module__])
+    src = "".join(inspect.getsource(sys.modules[m]) for m in (builder.__module__, *_ENGINE))
     return hashlib.sha256(src.encode()).hexdigest()[:16]
 
 

@@ -1,0 +1,259 @@
+r"""Rigorous certificates (python-flint ``arb``) for Theorems 1 (limsup), 3 and 4 of KR.
+
+Every certificate computes an inequality :math:`\mathrm{lhs}\le\mathrm{rhs}` in ball
+arithmetic on exact rational inputs (data, centroids, :math:`\sigma`) and *decides it in
+both directions*: ``proved`` when the ball of :math:`\mathrm{rhs}-\mathrm{lhs}` lies in
+:math:`[0,\infty)`, ``disproved`` when it lies in :math:`(-\infty,0)`, otherwise the
+precision is doubled (64 bits up to ``max_prec``) and, if still overlapping 0,
+``undecided``.  An arb comparison returning ``False`` therefore never counts as a
+disproof.  arb has an unbounded exponent, so :math:`\sigma=\Delta/1000`
+(:math:`e^{-1000}\approx10^{-434}`, far below float64's :math:`10^{-308}`) is routine; the
+cancellation in :math:`\hat\mu_k-\mu^*_k` or :math:`W_\sigma-F_0` is absorbed by the
+adaptive precision (about :math:`1.45\,\Delta/\sigma` bits are needed), and
+:func:`certify_t3` uses a cancellation-free exact rewriting (:func:`_dev_sq_fixed_point`).
+
+Certificates
+------------
+:func:`certify_limsup`
+    :math:`0\le W_\sigma(M)-F_0(M)\le N(K-1)\sigma/e` (KR-T1-limsup, SPEC §2).
+:func:`certify_t3`
+    at a Lloyd fixed point, for every :math:`k`:
+    :math:`\lVert\hat\mu_k-\mu^*_k\rVert\le\varepsilon A_k/(n_k(1-(K-1)\varepsilon))`,
+    the global bound :math:`2\operatorname{diam}N(K-1)/m\cdot\varepsilon` (when
+    :math:`\sigma\le\Delta/\ln(2(K-1))`), the per-cell bound with
+    :math:`\varepsilon_k=e^{-\Delta_k/\sigma}` (sharper), and :math:`\hat\mu_k\ne\mu^*_k`;
+    plus an enclosure of :math:`\sigma\log\lVert\hat\mu_k-\mu^*_k\rVert+\Delta_k`.
+:func:`certify_entmax_exact`
+    entmax-:math:`\alpha` soft centroids equal :math:`M^*` exactly when
+    :math:`\sigma\le(\alpha-1)\Delta` (exact rational test of every logit gap, plus the arb
+    soft centroids, whose balls must be the exact points); and :func:`certify_t4`
+    :math:`\lVert\hat\mu^{(\alpha)}_k-\mu^*_k\rVert\le C\sigma` with
+    :math:`C=\operatorname{diam}(X)/((\alpha-1)\Delta)`, and whether the centroids moved.
+
+Examples
+--------
+>>> from kmrbf.numerics.lloyd_instances import certified_instances
+>>> name, inst = certified_instances()[0]
+>>> c = certify_limsup(inst.X_exact, inst.M_exact, inst.delta / 1000)
+>>> [(s.name, s.status) for s in c]
+[('W-F0>=0', 'proved'), ('W-F0<=N(K-1)sigma/e', 'proved')]
+>>> decide_le(lambda prec: (arb(2), arb(1)), "2<=1").status      # a false inequality
+'disproved'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flint import arb, ctx, fmpq
+
+from .arb import arb_soft_centroids, arb_W_sigma, exact_rational, exact_sq_distances
+
+__all__ = ["Decision", "decide_le", "certify_limsup", "certify_t3", "certify_entmax_exact",
+           "certify_t4", "MAX_PREC"]
+
+#: largest working precision tried before a comparison is declared undecided (bits)
+MAX_PREC = 1 << 16
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decided (or not) inequality ``lhs <= rhs``.
+
+    ``status`` is ``"proved"``, ``"disproved"`` or ``"undecided"``; ``prec`` the precision
+    (bits) at which it was decided; ``lhs``/``rhs`` the final balls as text; ``ratio`` the
+    midpoint of ``rhs/lhs`` as a float (tightness; ``inf`` if lhs is 0, ``nan`` if unknown).
+    """
+
+    name: str
+    status: str
+    prec: int
+    lhs: str
+    rhs: str
+    ratio: float
+
+
+def _ratio(lhs: arb, rhs: arb) -> float:
+    if lhs.is_zero():
+        return float("inf")
+    if lhs.is_nan() or rhs.is_nan() or not (lhs > 0 or lhs < 0):
+        return float("nan")
+    return float((rhs / lhs).mid())
+
+
+def decide_le(compute: Callable[[int], tuple[arb, arb]], name: str, *, prec: int = 64,
+              max_prec: int = MAX_PREC) -> Decision:
+    r"""Decide ``lhs <= rhs`` where ``compute(prec) -> (lhs, rhs)`` are arb balls.
+
+    Doubles the precision until the ball of ``rhs - lhs`` excludes the other side.
+
+    >>> decide_le(lambda p: (arb(1) / 3, arb(1) / 3), "1/3<=1/3").status   # radius > 0
+    'undecided'
+    >>> decide_le(lambda p: (arb(0), arb(1) - arb(1)), "0<=0").status      # exact ball 0
+    'proved'
+    """
+    p = prec
+    while True:
+        with ctx.workprec(p):
+            lhs, rhs = compute(p)
+            diff = rhs - lhs
+            if diff >= 0:
+                return Decision(name, "proved", p, lhs.str(10), rhs.str(10), _ratio(lhs, rhs))
+            if diff < 0:
+                return Decision(name, "disproved", p, lhs.str(10), rhs.str(10), _ratio(lhs, rhs))
+        if p >= max_prec:
+            return Decision(name, "undecided", p, lhs.str(10), rhs.str(10), float("nan"))
+        p *= 2
+
+
+def _q(v: Any) -> fmpq:
+    return exact_rational(v)
+
+
+def _mat(X: Sequence[Sequence[Any]]) -> list[list[fmpq]]:
+    return [[_q(v) for v in row] for row in X]
+
+
+def certify_limsup(X: Any, M: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> list[Decision]:
+    r"""Certify :math:`0\le W_\sigma(M)-F_0(M)\le N(K-1)\sigma/e` for rational ``X``, ``M``, ``sigma``."""
+    Xq, Mq, s = _mat(X), _mat(M), _q(sigma)
+    d = exact_sq_distances(Xq, Mq)
+    f0 = sum((min(row) for row in d), fmpq(0))
+    N, K = len(Xq), len(Mq)
+
+    def excess(p: int) -> arb:
+        return arb_W_sigma(Xq, Mq, s, prec=p) - arb(f0)
+
+    return [
+        decide_le(lambda p: (arb(0), excess(p)), "W-F0>=0", max_prec=max_prec),
+        decide_le(lambda p: (excess(p), arb(N * (K - 1)) * arb(s) / arb.const_e()),
+                  "W-F0<=N(K-1)sigma/e", max_prec=max_prec),
+    ]
+
+
+def _dev_sq(Xq: list[list[fmpq]], Mq: list[list[fmpq]], s: fmpq, k: int, alpha: Any, p: int) -> arb:
+    c = arb_soft_centroids(Xq, Mq, s, alpha=alpha, prec=p)[k]
+    # x*x, not x**2: python-flint 0.9 returns nan for (ball containing 0)**2
+    return sum(((ck - arb(mk)) * (ck - arb(mk)) for ck, mk in zip(c, Mq[k])), arb(0))
+
+
+def _dev_sq_fixed_point(Xq: list[list[fmpq]], Mq: list[list[fmpq]], lab: list[int], s: fmpq,
+                       k: int, p: int) -> arb:
+    r""":math:`\lVert\hat\mu_k-\mu^*_k\rVert^2` (softmax) without cancellation, for a Lloyd fixed point.
+
+    Uses the exact identity (valid because :math:`\mu^*_k` is the exact mean of :math:`C_k`)
+    :math:`\sum_ir_{ik}(x_i-\mu^*_k)=-\sum_{i\in C_k}(1-r_{ik})(x_i-\mu^*_k)+\sum_{i\notin C_k}r_{ik}(x_i-\mu^*_k)`
+    with :math:`1-r_{ik}` and the foreign :math:`r_{ik}` formed from the exact gaps
+    :math:`g_{ij}=d_{ij}-d_{i,c(i)}\ge0`: every term has full relative accuracy, so 64-128 bits
+    suffice at any :math:`\sigma` (the direct form needs about :math:`1.45\max g/\sigma` bits).
+    """
+    d = exact_sq_distances(Xq, Mq)
+    D, s = len(Mq[0]), _q(s)
+    with ctx.workprec(p):
+        num = [arb(0)] * D
+        S = arb(0)
+        for i, row in enumerate(d):
+            own = lab[i]
+            e = [(-arb(row[j] - row[own]) / arb(s)).exp() if j != own else arb(1) for j in range(len(row))]
+            tot = sum(e, arb(0))
+            diff = [arb(a - b) for a, b in zip(Xq[i], Mq[k])]
+            if own == k:
+                # 1 - r_ik = (sum of the foreign e_j)/tot: no cancellation
+                w_minus = sum((e[j] for j in range(len(row)) if j != own), arb(0)) / tot
+                num = [n - w_minus * v for n, v in zip(num, diff)]
+                S += 1 - w_minus
+            else:
+                r = e[k] / tot
+                num = [n + r * v for n, v in zip(num, diff)]
+                S += r
+        return sum((v * v for v in num), arb(0)) / (S * S)
+
+
+def certify_t3(inst: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> dict[str, Any]:
+    r"""Certify Theorem 3's bounds for every cell of a :class:`LloydInstance` at ``sigma``.
+
+    Returns ``{"decisions": [Decision, ...], "rate": [str per k], "prec": int}``; the
+    bounds compare squared norms (both sides non-negative, so the comparison is
+    equivalent).  ``rate[k]`` encloses :math:`\sigma\log\lVert\hat\mu_k-\mu^*_k\rVert+\Delta_k`.
+    """
+    Xq, Mq, s = _mat(inst.X_exact), _mat(inst.M_exact), _q(sigma)
+    K, N = len(Mq), len(Xq)
+    lab = [int(v) for v in inst.labels]
+    delta = _q(inst.delta)
+    out: list[Decision] = []
+    rates: list[str] = []
+    diam2 = max(sum(((x - y) ** 2 for x, y in zip(u, v)), fmpq(0)) for u in Xq for v in Xq)
+    with ctx.workprec(128):  # the global bound's range sigma <= Delta/ln(2(K-1)), decided
+        glob_ok = bool(arb(s) * arb(2 * (K - 1)).log() <= arb(delta))
+    for k in range(K):
+        nk = inst.counts[k]
+        dk = _q(inst.delta_k[k])
+
+        def bounds(p: int, k: int = k, nk: int = nk, dk: fmpq = dk) -> tuple[arb, arb, arb, arb]:
+            eps = (-arb(delta) / arb(s)).exp()
+            epk = (-arb(dk) / arb(s)).exp()
+            dist = [arb(sum(((a - b) ** 2 for a, b in zip(x, Mq[k])), fmpq(0))).sqrt() for x in Xq]
+            A = sum((dist[i] * (K - 1) if lab[i] == k else dist[i] for i in range(N)), arb(0))
+            inst_b = eps * A / (nk * (1 - (K - 1) * eps))
+            cell_b = epk * A / (nk * (1 - (K - 1) * epk))
+            diam = arb(diam2).sqrt()
+            glob_b = 2 * diam * N * (K - 1) / min(inst.counts) * eps
+            return inst_b, cell_b, glob_b, A
+
+        def sq(i: int, k: int = k) -> Callable[[int], tuple[arb, arb]]:
+            return lambda p: (_dev_sq_fixed_point(Xq, Mq, lab, s, k, p), bounds(p)[i] * bounds(p)[i])
+
+        out.append(decide_le(sq(0), f"k={k}: dev<=eps*A/(n(1-(K-1)eps))", max_prec=max_prec))
+        out.append(decide_le(sq(1), f"k={k}: dev<=eps_k*A/(n(1-(K-1)eps_k)) [sharper]",
+                             max_prec=max_prec))
+        if glob_ok:
+            out.append(decide_le(sq(2), f"k={k}: dev<=2diam*N(K-1)/m*eps", max_prec=max_prec))
+        # dev > 0: decide 'dev^2 <= 0' and expect it disproved
+        pos = decide_le(lambda p, k=k: (_dev_sq_fixed_point(Xq, Mq, lab, s, k, p), arb(0)), f"k={k}: dev<=0",
+                        max_prec=max_prec)
+        out.append(pos)
+        with ctx.workprec(pos.prec):
+            dev2 = _dev_sq_fixed_point(Xq, Mq, lab, s, k, pos.prec)
+            if dev2 > 0:
+                rates.append((arb(s) * dev2.log() / 2 + arb(dk)).str(6))
+            else:
+                rates.append("undecided")
+    return {"decisions": out, "rate": rates}
+
+
+def certify_entmax_exact(inst: Any, sigma: Any, alpha: Any, *, prec: int = 128) -> dict[str, Any]:
+    r"""Is every entmax-:math:`\alpha` row at ``sigma`` exactly one-hot, so :math:`\hat\mu=M^*`?
+
+    Exact rational decision of :math:`(\alpha-1)(d_{ij}-d_{i,c(i)})/\sigma\ge1` for all
+    :math:`i, j\ne c(i)` (one-hot iff the top logit gap is :math:`\ge1/(\alpha-1)`), together
+    with the arb soft centroids at ``prec``: ``exact_in_arb`` is ``True`` when every ball
+    has radius 0 and equals :math:`\mu^*_k`.
+    """
+    Xq, Mq, s, a = _mat(inst.X_exact), _mat(inst.M_exact), _q(sigma), _q(alpha)
+    d = exact_sq_distances(Xq, Mq)
+    lab = [int(v) for v in inst.labels]
+    one_hot = all((a - 1) * (row[j] - row[lab[i]]) >= s
+                  for i, row in enumerate(d) for j in range(len(Mq)) if j != lab[i])
+    c = arb_soft_centroids(Xq, Mq, s, alpha=a, prec=prec)
+    exact = all(v.rad() == 0 and v.mid() == arb(m) for row, mrow in zip(c, Mq)
+                for v, m in zip(row, mrow))
+    return {"one_hot": one_hot, "exact_in_arb": exact}
+
+
+def certify_t4(inst: Any, sigma: Any, alpha: Any = "1.5", *,
+               max_prec: int = MAX_PREC) -> list[Decision]:
+    r"""Certify :math:`\lVert\hat\mu^{(\alpha)}_k-\mu^*_k\rVert\le C\sigma`,
+    :math:`C=\operatorname{diam}(X)/((\alpha-1)\Delta)`, and decide whether :math:`\hat\mu_k=\mu^*_k`."""
+    Xq, Mq, s, a = _mat(inst.X_exact), _mat(inst.M_exact), _q(sigma), _q(alpha)
+    delta = _q(inst.delta)
+    diam2 = max(sum(((x - y) ** 2 for x, y in zip(u, v)), fmpq(0)) for u in Xq for v in Xq)
+    out = []
+    for k in range(len(Mq)):
+        out.append(decide_le(
+            lambda p, k=k: (_dev_sq(Xq, Mq, s, k, a, p), arb(diam2) * (s / ((a - 1) * delta)) ** 2),
+            f"k={k}: dev<=C*sigma, C=diam/((alpha-1)Delta)", max_prec=max_prec))
+        out.append(decide_le(lambda p, k=k: (_dev_sq(Xq, Mq, s, k, a, p), arb(0)),
+                             f"k={k}: dev<=0 (centroid did not move)", max_prec=max_prec))
+    return out

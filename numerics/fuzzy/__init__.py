@@ -1,0 +1,72 @@
+r"""Variational Fuzzy K-Means (VF) and the soft K-means baselines of its Table 2.
+
+The free energy of VF eq. 3/6, for memberships :math:`u_i\in\Delta^{K-1}`,
+
+.. math::
+
+    \mathcal L(u,M;u^{prev})=\sum_{ik}u_{ik}d_{ik}
+      -\lambda_e\sum_{ik}u_{ik}\log u_{ik}
+      +\lambda_{kl}\sum_{ik}u_{ik}\log\frac{u_{ik}}{u^{prev}_{ik}},
+    \qquad d_{ik}=\lVert x_i-\mu_k\rVert^2 ,
+
+with :math:`0\log0=0` and :math:`0\log(0/q)=0`.  Two membership updates:
+
+* ``update="published"`` (VF eq. 5/10), effective temperature :math:`\tau=\lambda_e-\lambda_{kl}`:
+  :math:`u_{ik}\propto(u^{prev}_{ik})^{-\lambda_{kl}/\tau}\exp(-d_{ik}/\tau)`.  It is the
+  stationary point of eq. 8; applied literally, also when :math:`\tau<0`.
+* ``update="consistent"`` (the proximal step), :math:`\tau=\lambda_e+\lambda_{kl}`:
+  :math:`u_{ik}\propto(u^{prev}_{ik})^{\lambda_{kl}/\tau}\exp(-d_{ik}/\tau)`, the unique
+  minimiser over the simplex of
+  :math:`\sum_k u_kd_k+\lambda_e\sum_ku_k\log u_k+\lambda_{kl}\mathrm{KL}(u\Vert u^{prev})`
+  (entropy sign as VF's text intends: entropy is *rewarded*).
+
+Both are computed in the log domain: :math:`\log u=z-\operatorname{logsumexp}(z)` with
+:math:`z=(c\,\log u^{prev}-d)/\tau`; no exponential of a large number is ever formed.
+
+Iteration (VF §3.2; the order of the author's public code, abhisheksharma026/variational-fuzzy-kmeans):
+start from centroids :math:`M^{(0)}` and :math:`u^{(0)}` = the update with :math:`u^{prev}` uniform;
+for :math:`t=0,1,\dots`: :math:`M^{(t+1)}=` eq. 4 from :math:`u^{(t)}`, then
+:math:`u^{(t+1)}=` update(:math:`d(M^{(t+1)})`, :math:`u^{prev}=u^{(t)}`, :math:`\lambda_e^{(t)}`);
+the recorded free energy is :math:`\mathcal L_t=\mathcal L(u^{(t+1)},M^{(t+1)};u^{(t)})`
+with :math:`\lambda_e^{(t)}`.
+
+Annealing (VF Table 1, :math:`\gamma=0.02`): the paper only says that annealing "gradually
+decreases :math:`\lambda_e`"; we use the schedule of the author's public code,
+:math:`\lambda_e^{(t)}=\lambda_e\,e^{-\gamma t}` (multiplied by :math:`e^{-\gamma}` after each
+iteration).  For the published update :math:`\tau_t=\lambda_e e^{-\gamma t}-\lambda_{kl}`
+changes sign at :math:`t^*=\ln(\lambda_e/\lambda_{kl})/\gamma` (115.1 for the paper's values).
+
+Temperature conventions (SPEC §1: :math:`\sigma` divides squared distances): VF eq. 1's
+soft K-means temperature :math:`T` **is** :math:`\sigma`, :math:`u=\operatorname{softmax}(-d/T)`;
+:class:`SoftKMeans` and :class:`AnnealedSoftKMeans` call :func:`kmrbf.numerics.soft_centroids`
+with ``sigma = T``.  A Gaussian width :math:`s` corresponds to :math:`T=2s^2`.
+
+Layout: :mod:`._free_energy` (free energy, objective, log-domain updates, annealing schedule),
+:mod:`._vfkm` (:class:`VariationalFuzzyKMeans`), :mod:`._soft` (:class:`SoftKMeans`,
+:class:`AnnealedSoftKMeans`), :mod:`._params` (parameter constraints and input checks).
+"""
+
+from __future__ import annotations
+
+from ._free_energy import (  # the two private evaluators stay importable here (tests/test_fuzzy.py)
+    _consistent_log,  # noqa: F401
+    _free_energy_log,  # noqa: F401
+    consistent_log_update,
+    consistent_objective,
+    free_energy,
+    lambda_e_schedule,
+    published_log_update,
+)
+from ._soft import AnnealedSoftKMeans, SoftKMeans
+from ._vfkm import VariationalFuzzyKMeans
+
+__all__ = [
+    "VariationalFuzzyKMeans",
+    "SoftKMeans",
+    "AnnealedSoftKMeans",
+    "free_energy",
+    "consistent_objective",
+    "published_log_update",
+    "consistent_log_update",
+    "lambda_e_schedule",
+]

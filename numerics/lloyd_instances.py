@@ -1,0 +1,204 @@
+r"""Exact Lloyd fixed points: the instances of Theorems 3 and 4 (SPEC §1).
+
+A *Lloyd fixed point* :math:`M^*` of data :math:`X` has every centroid equal to
+the mean of its own Voronoi cell,
+
+.. math::
+
+    \mu^*_k=\frac1{n_k}\sum_{i\in C_k}x_i,\qquad
+    C_k=\{i:\ \arg\min_j\lVert x_i-\mu^*_j\rVert^2=k\},\qquad n_k=\lvert C_k\rvert\ge1,
+
+with a strictly positive margin :math:`\Delta=\min_i(d_{i(2)}-d_{i(1)})>0` (squared
+distances).  This module builds and verifies such instances **in exact rational
+arithmetic** (:class:`fractions.Fraction`): the data are binary floats (dyadic
+rationals), the means are exact rationals, the partition is re-derived from the
+exact means and every gap is an exact rational.  The float64 centroids
+``M`` are the correctly rounded exact means.  When the data lie on a dyadic grid
+whose cell sums fit in 53 bits (the strategies use multiples of ``2**-6`` in
+``[-10, 10]``, so at most 60 points need ``< 20`` bits), the float64 cell mean
+``sum(x_i)/n_k`` is exact-sum-then-one-rounding, i.e. bit-for-bit ``M``.
+
+Per-cell margin :math:`\Delta_k`: the smallest gap that *touches* cell :math:`k`,
+
+.. math::
+
+    \Delta_k=\min\Bigl(\min_{i\in C_k,\ j\ne k}(d_{ij}-d_{ik}),\
+    \min_{i\notin C_k}(d_{ik}-d_{i,c(i)})\Bigr)\ \ge\ \Delta ,
+
+where :math:`c(i)` is the cell of :math:`x_i`.  It is the exponential rate of
+:math:`\lVert\hat\mu_k(\sigma)-\mu^*_k\rVert` (Theorem 3, SPEC KR-T3).
+
+Examples
+--------
+>>> import numpy as np
+>>> inst = from_partition(np.array([[0.0], [1.0], [4.0], [6.0]]), [0, 0, 1, 1])
+>>> inst.M.tolist(), inst.delta, inst.delta_k
+([[0.5], [5.0]], Fraction(45, 4), (Fraction(45, 4), Fraction(45, 4)))
+>>> from_partition(np.array([[0.0], [2.0], [3.0]]), [0, 0, 1]) is None   # x=2 ties: margin 0
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["LloydInstance", "from_partition", "lloyd_fixed_point", "certified_instances"]
+
+
+@dataclass(frozen=True)
+class LloydInstance:
+    r"""A verified Lloyd fixed point with positive margin.
+
+    Attributes
+    ----------
+    X : ndarray (N, D)
+        float64 data (their exact values are the dyadic rationals ``X_exact``).
+    M : ndarray (K, D)
+        float64 centroids, the correctly rounded exact cell means.
+    labels : ndarray (N,)
+        Cell of each point, ``0..K-1``; every cell non-empty.
+    X_exact, M_exact : tuple of tuple of Fraction
+        Exact data and exact means :math:`\mu^*_k`.
+    delta : Fraction
+        Exact margin :math:`\Delta>0`.
+    delta_k : tuple of Fraction
+        Exact per-cell margins :math:`\Delta_k\ge\Delta`.
+    counts : tuple of int
+        Cell sizes :math:`n_k`.
+    """
+
+    X: np.ndarray
+    M: np.ndarray
+    labels: np.ndarray
+    X_exact: tuple[tuple[Fraction, ...], ...]
+    M_exact: tuple[tuple[Fraction, ...], ...]
+    delta: Fraction
+    delta_k: tuple[Fraction, ...]
+    counts: tuple[int, ...]
+
+    @property
+    def N(self) -> int:  # noqa: N802 - mathematical names
+        return int(self.X.shape[0])
+
+    @property
+    def K(self) -> int:  # noqa: N802
+        return int(self.M.shape[0])
+
+    @property
+    def D(self) -> int:  # noqa: N802
+        return int(self.X.shape[1])
+
+    @property
+    def m(self) -> int:
+        """Smallest cell size."""
+        return min(self.counts)
+
+    @property
+    def diam(self) -> float:
+        r""":math:`\operatorname{diam}(X)=\max_{i,j}\lVert x_i-x_j\rVert` (float64)."""
+        diff = self.X[:, None, :] - self.X[None, :, :]
+        return float(np.sqrt((diff**2).sum(-1).max()))
+
+    def A(self) -> np.ndarray:  # noqa: N802
+        r"""Theorem 3's :math:`A_k=(K-1)\sum_{i\in C_k}\lVert x_i-\mu^*_k\rVert+\sum_{i\notin C_k}\lVert x_i-\mu^*_k\rVert`."""
+        dist = np.sqrt(((self.X[:, None, :] - self.M[None, :, :]) ** 2).sum(-1))  # (N, K)
+        own = self.labels[:, None] == np.arange(self.K)[None, :]
+        return ((self.K - 1) * np.where(own, dist, 0.0) + np.where(own, 0.0, dist)).sum(0)
+
+    def __repr__(self) -> str:
+        return (f"LloydInstance(N={self.N}, K={self.K}, D={self.D}, counts={self.counts}, "
+                f"delta={float(self.delta):.6g}, X={self.X.tolist()!r})")
+
+
+def _exact_sq(x: Sequence[Fraction], m: Sequence[Fraction]) -> Fraction:
+    return sum(((a - b) ** 2 for a, b in zip(x, m)), Fraction(0))
+
+
+def from_partition(X: np.ndarray, labels: Sequence[int]) -> LloydInstance | None:
+    r"""The Lloyd fixed point whose cells are ``labels``, or ``None`` if it is not one.
+
+    Computes the exact means of the cells and re-assigns every point exactly;
+    returns ``None`` unless every cell is non-empty, every point's strictly
+    nearest mean is its own (so :math:`\Delta>0`), i.e. the partition is a
+    Lloyd fixed point with positive margin.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be a non-empty (N, D) array, got shape {X.shape}")
+    lab = np.asarray(labels, dtype=np.int64)
+    if lab.shape != (X.shape[0],):
+        raise ValueError(f"labels has shape {lab.shape}, expected ({X.shape[0]},)")
+    K = int(lab.max()) + 1
+    counts = tuple(int((lab == k).sum()) for k in range(K))
+    if min(counts) == 0 or lab.min() < 0:
+        return None
+    Xq = tuple(tuple(Fraction(float(v)) for v in row) for row in X)
+    Mq = tuple(
+        tuple(sum((Xq[i][c] for i in np.flatnonzero(lab == k)), Fraction(0)) / counts[k]
+              for c in range(X.shape[1]))
+        for k in range(K)
+    )
+    d = [[_exact_sq(x, m) for m in Mq] for x in Xq]
+    gaps_k: list[Fraction | None] = [None] * K
+    for i, row in enumerate(d):
+        own = int(lab[i])
+        for j in range(K):
+            if j == own:
+                continue
+            g = row[j] - row[own]
+            if g <= 0:
+                return None  # not the strictly nearest: not a fixed point with margin
+            for k in (own, j):  # the gap touches the own cell and the foreign cell
+                if gaps_k[k] is None or g < gaps_k[k]:
+                    gaps_k[k] = g
+    if K == 1:
+        gaps_k = [Fraction(0)]
+    delta_k = tuple(g if g is not None else Fraction(0) for g in gaps_k)
+    M = np.array([[float(v) for v in row] for row in Mq], dtype=np.float64)
+    return LloydInstance(X=X, M=M, labels=lab, X_exact=Xq, M_exact=Mq, delta=min(delta_k),
+                         delta_k=delta_k, counts=counts)
+
+
+def lloyd_fixed_point(X: np.ndarray, M0: np.ndarray, *, max_iter: int = 100) -> LloydInstance | None:
+    """Run Lloyd (float64, ties to the lowest index) from ``M0``; verify the limit exactly.
+
+    Returns the exact instance of the final partition, or ``None`` when Lloyd
+    does not settle within ``max_iter`` steps, a cell empties, or the exact
+    fixed point has a tie (margin 0).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    M = np.asarray(M0, dtype=np.float64).copy()
+    K = M.shape[0]
+    labels = None
+    for _ in range(max_iter):
+        d = ((X[:, None, :] - M[None, :, :]) ** 2).sum(-1)
+        new = d.argmin(1)
+        if labels is not None and np.array_equal(new, labels):
+            return from_partition(X, labels)
+        labels = new
+        if len(np.unique(labels)) < K:
+            return None
+        M = np.stack([X[labels == k].mean(0) for k in range(K)])
+    return None
+
+
+def certified_instances() -> list[tuple[str, LloydInstance]]:
+    r"""Fixed, named instances used by the arb certificates (small, exact, :math:`\Delta>0`).
+
+    >>> [(name, inst.N, inst.K, inst.D, str(inst.delta)) for name, inst in certified_instances()]
+    [('line-K2', 5, 2, 1, '513/16'), ('triangle-K3', 9, 3, 2, '266/9'), ('tetra-K4', 8, 4, 3, '1299/64')]
+    """
+    out = []
+    x1 = np.array([[0.0], [1.0], [2.0], [7.0], [8.5]])
+    out.append(("line-K2", from_partition(x1, [0, 0, 0, 1, 1])))
+    x2 = np.array([[0, 0], [1, 0], [0, 1.5], [6, 0], [7, 1], [6.5, -1], [3, 6], [4, 7], [2.5, 7.25]])
+    out.append(("triangle-K3", from_partition(x2, [0, 0, 0, 1, 1, 1, 2, 2, 2])))
+    x3 = np.array([[0, 0, 0], [0.5, 0.25, 0], [5, 0, 0], [5, 1, 0.5],
+                   [0, 5, 0], [0.75, 5, 0], [0, 0, 5], [0.25, 0.5, 5]])
+    out.append(("tetra-K4", from_partition(x3, [0, 0, 1, 1, 2, 2, 3, 3])))
+    assert all(inst is not None for _, inst in out)
+    return out  # type: ignore[return-value]
