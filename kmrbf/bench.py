@@ -37,7 +37,8 @@ import numpy as np
 from .cli import SUBCOMMANDS
 
 __all__ = ["METHODS", "make_problem", "time_call", "run_bench", "fit_exponents", "peak_memory",
-           "format_bench"]
+           "format_bench", "make_blobs_problem", "nnz_fraction", "sparse_accumulate",
+           "entmax_sparse_step", "run_sparsity_bench", "format_sparsity"]
 
 
 def _methods() -> dict[str, Callable[[np.ndarray, np.ndarray, float], Any]]:
@@ -167,6 +168,140 @@ def format_bench(rows: Sequence[dict[str, Any]], fits: dict[str, dict[str, float
     return "\n".join(txt)
 
 
+# ------------------------------------------------------------------ sparsity (KR §5.3)
+def make_blobs_problem(n: int, k: int, d: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
+    r"""Seeded blobs: ``k`` centres uniform in :math:`[-10,10]^d`, ``n`` points = a random centre
+    + :math:`N(0,I_d)`; returns ``X``, ``M`` = the centres, and the margin scale ``g``.
+
+    ``g`` is the median over points of the gap :math:`d_{i(2)}-d_{i(1)}` (squared distances to
+    ``M``).  Entmax-1.5 row :math:`i` is one-hot iff :math:`\sigma\le(d_{i(2)}-d_{i(1)})/2`
+    (KR-T4), so :math:`\sigma/g` sweeps the responsibilities from one-hot (:math:`\ll1/2`) to
+    dense (:math:`\gg1`).
+
+    >>> X, M, g = make_blobs_problem(100, 3, 2, seed=1)
+    >>> X.shape, M.shape, g > 0
+    ((100, 2), (3, 2), True)
+    """
+    from kmrbf.numerics import sq_distances
+    rng = np.random.default_rng(seed)
+    M = rng.uniform(-10.0, 10.0, size=(k, d))
+    X = M[rng.integers(0, k, size=n)] + rng.standard_normal((n, d))
+    ds = np.sort(np.asarray(sq_distances(X, M)), axis=1)
+    g = float(np.median(ds[:, 1] - ds[:, 0])) if k > 1 else 1.0
+    return X, M, g
+
+
+def nnz_fraction(P: np.ndarray) -> float:
+    """Fraction of nonzero entries ``nnz / (N K)`` of a responsibility matrix.
+
+    >>> nnz_fraction(np.array([[1.0, 0.0], [0.25, 0.75]]))
+    0.75
+    """
+    return int(np.count_nonzero(P)) / P.size
+
+
+def sparse_accumulate(P: np.ndarray, X: np.ndarray) -> np.ndarray:
+    r""":math:`P^\top X` through a CSR matrix of ``P`` built from its nonzeros: :math:`O(NK)` to
+    build, :math:`O(\mathrm{nnz}\,D)` to multiply (the dense product is :math:`O(NKD)`).
+
+    >>> P = np.array([[1.0, 0.0], [0.5, 0.5]]); X = np.array([[2.0], [4.0]])
+    >>> sparse_accumulate(P, X).tolist()
+    [[4.0], [2.0]]
+    """
+    import scipy.sparse as sp
+    return np.asarray(sp.csr_array(P).T @ X)
+
+
+def entmax_sparse_step(X: np.ndarray, M: np.ndarray, sigma: float) -> np.ndarray:
+    r"""One entmax-1.5 soft-Lloyd step with sparse accumulation:
+    :math:`\hat\mu_k=(P^\top X)_k/\sum_ip_{ik}`, :math:`P` from
+    :func:`kmrbf.numerics.responsibilities` (``alpha=1.5``), :math:`P^\top X` by
+    :func:`sparse_accumulate`; clusters with zero mass keep :math:`\mu_k` (as
+    :func:`~kmrbf.numerics.soft_centroids`, which it equals up to rounding).
+
+    >>> X = np.array([[0.0], [1.0]]); M = np.array([[0.0], [1.0]])
+    >>> entmax_sparse_step(X, M, 0.5).tolist()
+    [[0.0], [1.0]]
+    """
+    from kmrbf.numerics import responsibilities
+    P = np.asarray(responsibilities(X, M, sigma, alpha=1.5))
+    S = P.sum(axis=0)
+    T = sparse_accumulate(P, X)
+    empty = S <= 0.0
+    return np.where(empty[:, None], M, T / np.where(empty, 1.0, S)[:, None])
+
+
+def _time_small(fn: Callable[[], Any], repeat: int, floor: float = 2e-3) -> float:
+    """:func:`time_call` of a batch of calls lasting >= ``floor`` s, per call (sub-ms calls)."""
+    inner = max(1, math.ceil(floor / max(time_call(fn, 1), 1e-6)))
+    return time_call(lambda: [fn() for _ in range(inner)], repeat) / inner
+
+
+def run_sparsity_bench(ns: Sequence[int], ks: Sequence[int], ds: Sequence[int],
+                       factors: Sequence[float], *, repeat: int = 5, seed: int = 0, dense: bool = True,
+                       progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    r"""Sparsity of entmax-1.5 and what it saves, per (n, k, d) x :math:`\sigma=f\,g`, 1 BLAS thread.
+
+    Each row holds ``nnz_fraction`` (deterministic) and min-of-``repeat`` CPU seconds of:
+    ``acc_dense`` (:math:`P^\top X`, BLAS), ``acc_sparse`` (the CSR product, CSR built
+    beforehand), ``acc_sparse_build`` (CSR build + product, :func:`sparse_accumulate`),
+    ``lloyd`` (:func:`kmrbf.numerics.lloyd_step`, per (n, k, d)), ``entmax_sparse``
+    (:func:`entmax_sparse_step`), ``entmax_dense`` (:func:`kmrbf.numerics.soft_centroids`;
+    ``None`` unless ``dense``).
+    """
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1):
+        return _run_sparsity(ns, ks, ds, factors, repeat, seed, dense, progress)
+
+
+def _run_sparsity(ns, ks, ds, factors, repeat, seed, dense, progress):
+    import scipy.sparse as sp
+
+    from kmrbf.numerics import lloyd_step, responsibilities, soft_centroids
+    rows = []
+    for n, k, d in itertools.product(ns, ks, ds):
+        X, M, g = make_blobs_problem(n, k, d, seed=seed)
+        t_lloyd = time_call(lambda: lloyd_step(X, M), repeat)
+        for f in factors:
+            s = f * g
+            P = np.asarray(responsibilities(X, M, s, alpha=1.5))
+            C = sp.csr_array(P)
+            rows.append({
+                "n": n, "k": k, "d": d, "sigma_factor": f, "sigma": s, "g": g,
+                "nnz_fraction": nnz_fraction(P),
+                "acc_dense": _time_small(lambda: P.T @ X, repeat),
+                "acc_sparse": _time_small(lambda: C.T @ X, repeat),
+                "acc_sparse_build": _time_small(lambda: sparse_accumulate(P, X), repeat),
+                "lloyd": t_lloyd,
+                "entmax_sparse": time_call(lambda: entmax_sparse_step(X, M, s), repeat),
+                "entmax_dense": time_call(lambda: soft_centroids(X, M, s, alpha=1.5), repeat) if dense else None,
+            })
+            if progress:
+                progress(f"sparsity n={n} k={k} d={d} sigma={f}g")
+    return rows
+
+
+#: columns of :func:`format_sparsity`: (numerator, denominator) of each time ratio
+SPARSITY_RATIOS = {"sparse/dense acc": ("acc_sparse", "acc_dense"),
+                   "(build+sparse)/dense acc": ("acc_sparse_build", "acc_dense"),
+                   "entmax-sparse/lloyd": ("entmax_sparse", "lloyd"),
+                   "entmax-dense/lloyd": ("entmax_dense", "lloyd")}
+
+
+def format_sparsity(rows: Sequence[dict[str, Any]]) -> str:
+    """The table printed by ``kmrbf bench --sparsity``: nnz fraction, milliseconds, time ratios."""
+    head = ["n", "k", "d", "sigma/g", "nnz", "acc dense", "acc sparse", "lloyd", "entmax-sp"] + list(SPARSITY_RATIOS)
+    lines = [head]
+    for r in rows:
+        lines.append([str(r["n"]), str(r["k"]), str(r["d"]), f"{r['sigma_factor']:g}",
+                      f"{r['nnz_fraction']:.3f}"]
+                     + [f"{1e3 * r[c]:.3f}" for c in ("acc_dense", "acc_sparse", "lloyd", "entmax_sparse")]
+                     + ["-" if r[a] is None else f"{r[a] / r[b]:.2f}" for a, b in SPARSITY_RATIOS.values()])
+    w = [max(len(row[c]) for row in lines) for c in range(len(head))]
+    return "\n".join("  ".join(c.rjust(x) for c, x in zip(row, w)) for row in lines) + \
+        "\n(times in ms: min over repeats of 1-thread CPU time; ratios < 1 = numerator faster)"
+
+
 def _add_bench(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n", type=int, nargs="+", default=[8192, 32768], help="numbers of points (multiples of the 4096-row chunk)")
     p.add_argument("--k", type=int, nargs="+", default=[8, 32], help="numbers of clusters")
@@ -174,6 +309,10 @@ def _add_bench(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repeat", type=int, default=5, help="repeats per point (minimum taken)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, metavar="PATH", help="write timings, fits and memory as JSON")
+    p.add_argument("--sparsity", action="store_true",
+                   help="instead: entmax-1.5 sparsity vs accumulation cost and vs Lloyd (blobs data)")
+    p.add_argument("--sigma-factors", type=float, nargs="+", default=[0.1, 0.5, 0.75, 1.0],
+                   help="with --sparsity: sigma / g, g = median gap d_(2) - d_(1) of the blobs")
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -183,6 +322,17 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     for name in ("n", "k", "d"):
         if min(getattr(args, name)) < 1:
             raise ValueError(f"--{name} values must be >= 1; got {getattr(args, name)}")
+    if args.sparsity:
+        if min(args.sigma_factors) <= 0:
+            raise ValueError(f"--sigma-factors must be > 0; got {args.sigma_factors}")
+        srows = run_sparsity_bench(args.n, args.k, args.d, args.sigma_factors, repeat=args.repeat,
+                                   seed=args.seed)
+        print(format_sparsity(srows))
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps({"sparsity": srows, "repeat": args.repeat}, indent=1) + "\n")
+            print(f"wrote {args.json}")
+        return 0
     rows = run_bench(args.n, args.k, args.d, repeat=args.repeat, seed=args.seed)
     fits = fit_exponents(rows)
     mem = peak_memory(max(args.n), max(args.k), max(args.d), seed=args.seed)

@@ -20,7 +20,16 @@ from hypothesis import strategies as st
 from .profiles import hypothesis_settings
 from .registry import EvidenceResult, Role, RunContext, register_evidence
 
-__all__ = ["property_evidence", "run_property"]
+__all__ = ["Undecided", "property_evidence", "run_property"]
+
+
+class Undecided(Exception):
+    """Raised by a property check whose comparison could not be decided (e.g. an
+    ``arb`` ball that straddles the bound at the highest precision tried).
+
+    The evidence then reports ``undecided`` -- neither passed nor failed -- with the
+    shrunk input, instead of the property counting as falsified.
+    """
 
 
 def run_property(
@@ -65,7 +74,7 @@ def run_property(
         notes = [n for n in getattr(exc, "__notes__", []) if n.strip()]
         counterexample = "\n".join(notes) if notes else repr(exc)
         return EvidenceResult(
-            status="failed",
+            status="undecided" if isinstance(exc, Undecided) else "failed",
             examples=calls,
             counterexample=counterexample,
             summary=f"{type(exc).__name__}: {exc}".strip(),

@@ -33,7 +33,8 @@ Verdict rule (:func:`aggregate_verdict`), first match wins:
 1. no decisive result, or any ``error``            -> ``inconclusive``
 2. a ``hypothesis`` evidence ``failed``             -> ``vacuous``
 3. a ``paper`` evidence ``failed``: ``conditional`` if a ``condition`` evidence
-   passed (it names the condition under which the failed statement holds), else
+   passed and none failed (they name the condition under which the failed
+   statement holds), else
    ``refuted`` -- a statement that fails everywhere is not rescued by *another*
    statement of the claim holding conditionally
 4. a ``paper`` evidence ``conditional``              -> ``conditional``
@@ -381,6 +382,8 @@ def aggregate_verdict(results: Iterable[EvidenceResult]) -> tuple[Verdict, str |
     ('refuted', None)
     >>> aggregate_verdict([R("failed"), R("conditional", condition="on blobs")])
     ('refuted', None)
+    >>> aggregate_verdict([R("failed"), R("passed", "condition", condition="c"), R("failed", "condition")])
+    ('refuted', None)
     >>> aggregate_verdict([R("failed", "hypothesis"), R("passed")])
     ('vacuous', None)
     >>> aggregate_verdict([R("undecided", kind="certified")])
@@ -393,7 +396,10 @@ def aggregate_verdict(results: Iterable[EvidenceResult]) -> tuple[Verdict, str |
     if any(r.status == "failed" for r in by_role["hypothesis"]):
         return "vacuous", None
     paper = [r for r in by_role["paper"] if r.status in ("passed", "failed", "conditional")]
-    rescues = [r.condition for r in by_role["condition"] if r.status == "passed" and r.condition]
+    # a condition is established only if no condition-role evidence failed
+    condition_failed = any(r.status == "failed" for r in by_role["condition"])
+    rescues = [] if condition_failed else [
+        r.condition for r in by_role["condition"] if r.status == "passed" and r.condition]
     partial = [r.condition for r in paper if r.status == "conditional" and r.condition]
     if any(r.status == "failed" for r in paper):
         if rescues:

@@ -49,7 +49,7 @@ from typing import Any
 
 from flint import arb, ctx, fmpq
 
-from .arb import arb_soft_centroids, arb_W_sigma, exact_rational, exact_sq_distances
+from .arb import arb_responsibilities, arb_soft_centroids, arb_W_sigma, exact_rational, exact_sq_distances
 
 __all__ = ["Decision", "decide_le", "certify_limsup", "certify_t3", "certify_entmax_exact",
            "certify_t4", "MAX_PREC"]
@@ -229,7 +229,11 @@ def certify_entmax_exact(inst: Any, sigma: Any, alpha: Any, *, prec: int = 128) 
     Exact rational decision of :math:`(\alpha-1)(d_{ij}-d_{i,c(i)})/\sigma\ge1` for all
     :math:`i, j\ne c(i)` (one-hot iff the top logit gap is :math:`\ge1/(\alpha-1)`), together
     with the arb soft centroids at ``prec``: ``exact_in_arb`` is ``True`` when every ball
-    has radius 0 and equals :math:`\mu^*_k`.
+    has radius 0 and equals :math:`\mu^*_k`.  ``one_hot_in_arb`` is ``True`` when the arb
+    entmax responsibilities (support decided exactly / rigorously) put the exact ball 0 on
+    every :math:`j\ne c(i)`: a probability vector with a single non-zero entry is that
+    one-hot vector, so then :math:`\hat\mu_k=\mu^*_k` exactly, for every :math:`\alpha`
+    (``exact_in_arb`` only holds where the surviving weight is computed exactly, e.g. 1.5).
     """
     Xq, Mq, s, a = _mat(inst.X_exact), _mat(inst.M_exact), _q(sigma), _q(alpha)
     d = exact_sq_distances(Xq, Mq)
@@ -239,7 +243,9 @@ def certify_entmax_exact(inst: Any, sigma: Any, alpha: Any, *, prec: int = 128) 
     c = arb_soft_centroids(Xq, Mq, s, alpha=a, prec=prec)
     exact = all(v.rad() == 0 and v.mid() == arb(m) for row, mrow in zip(c, Mq)
                 for v, m in zip(row, mrow))
-    return {"one_hot": one_hot, "exact_in_arb": exact}
+    w = arb_responsibilities(Xq, Mq, s, alpha=a, prec=prec)
+    one_hot_arb = all(w[i][j].is_zero() for i in range(len(Xq)) for j in range(len(Mq)) if j != lab[i])
+    return {"one_hot": one_hot, "exact_in_arb": exact, "one_hot_in_arb": one_hot_arb}
 
 
 def certify_t4(inst: Any, sigma: Any, alpha: Any = "1.5", *,

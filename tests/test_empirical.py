@@ -2,13 +2,16 @@
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
 
-from kmrbf.bench import fit_exponents, peak_memory, run_bench
-from kmrbf.claims.empirical import s53_rule
+from kmrbf.bench import (entmax_sparse_step, fit_exponents, make_blobs_problem, nnz_fraction,
+                         peak_memory, run_bench, run_sparsity_bench, sparse_accumulate)
+from kmrbf.claims.cost import FASTER, SLOWER, compare, s53_rule, sparsity_rule
+from kmrbf.numerics import EmptyClusterWarning, responsibilities, soft_centroids
 from kmrbf.cli import main
 from kmrbf.numerics import experiments as E
 from kmrbf.profiles import Profile
@@ -142,3 +145,93 @@ def test_evidence_runs(cid, tmp_path):
         [(r.name, r.status, r.summary) for r in res.results]
     if cid == "KR-S43":
         assert (tmp_path / "kr_s43_discrepancy.pdf").exists()
+    if cid == "KR-S53":
+        sp = next(r for r in res.results if r.name == "sparsity-accumulation")
+        nnz = sp.data["nnz_fraction"]
+        assert sp.examples == len(nnz) == len(sp.tables[0].rows) > 0
+        # 1/K (one-hot rows) <= nnz <= 1, and sigma = 0.1 g is mostly one-hot
+        assert all(1 / r["k"] <= r["nnz_fraction"] <= 1 for r in sp.data["timings"])
+        assert any(r["nnz_fraction"] < 0.5 for r in sp.data["timings"])
+
+
+# ------------------------------------------------------------------ KR-S53 sparsity
+def test_nnz_fraction_hand_example():
+    # x = 0, 1, 4, 6 against centres 0, 6: gaps d_(2) - d_(1) = 36, 24, 12, 36; entmax-1.5
+    # row i is one-hot iff gap_i / sigma >= 2, so at sigma = 10 only x = 4 has 2 nonzeros
+    X = np.array([[0.0], [1.0], [4.0], [6.0]])
+    M = np.array([[0.0], [6.0]])
+    assert nnz_fraction(np.asarray(responsibilities(X, M, 10.0, alpha=1.5))) == 5 / 8
+    assert nnz_fraction(np.asarray(responsibilities(X, M, 1.0, alpha=1.5))) == 4 / 8
+
+
+@given(st.integers(0, 2**31 - 1), st.sampled_from([0.05, 0.3, 0.6, 1.0, 3.0]))
+@example(0, 0.6)
+def test_nnz_fraction_direct_count(seed, f):
+    X, M, g = make_blobs_problem(30, 4, 3, seed=seed)
+    P = np.asarray(responsibilities(X, M, f * g, alpha=1.5))
+    count = sum(1 for row in P.tolist() for p in row if p != 0.0)
+    assert nnz_fraction(P) == count / (30 * 4)
+
+
+@given(st.integers(0, 2**31 - 1), st.sampled_from([0.05, 0.5, 0.75, 1.0, 4.0]),
+       st.sampled_from([(50, 3, 2), (200, 8, 16), (64, 16, 5)]))
+@example(0, 0.75, (200, 8, 16))
+@example(9628, 0.05, (64, 16, 5))  # a cluster with no point: S_k = 0
+def test_sparse_accumulation_equals_dense(seed, f, shape):
+    n, k, d = shape
+    X, M, g = make_blobs_problem(n, k, d, seed=seed)
+    P = np.asarray(responsibilities(X, M, f * g, alpha=1.5))
+    # Both products sum the same N terms p_ik x_id (the sparse one skips exact zeros, which add
+    # exactly 0); each is within gamma_N * sum_i |p_ik x_id| of the exact sum
+    # (gamma_N = N u / (1 - N u), any summation order, FMA or not), so they differ by at most twice that.
+    u = 2.0 ** -53
+    gamma = n * u / (1 - n * u)
+    A = np.abs(P).T @ np.abs(X)
+    assert np.all(np.abs(sparse_accumulate(P, X) - P.T @ X) <= 2 * gamma * A)
+    # one step: mu = T / S with T, S within gamma_N of exact, |T| <= A, division adds u:
+    # |mu_hat - mu| <= (2 gamma_N / (1 - gamma_N) + u) A / S for each, twice that between them
+    # (clusters with no mass, S_k = 0 exactly in both, keep mu_k: equal exactly)
+    S = P.sum(axis=0)
+    empty = S == 0
+    bound = 2 * (2 * gamma / (1 - gamma) + u) * A / np.where(empty, 1.0, S)[:, None]
+    bound[empty] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EmptyClusterWarning)
+        ref = np.asarray(soft_centroids(X, M, f * g, alpha=1.5))
+    assert np.all(np.abs(entmax_sparse_step(X, M, f * g) - ref) <= bound)
+
+
+def _row(nnz, acc_ratio, it_ratio, k=8):
+    return dict(n=100, k=k, d=4, sigma=1.0, sigma_factor=1.0, nnz_fraction=nnz, lloyd=1.0,
+                acc_dense=1.0, acc_sparse=acc_ratio, acc_sparse_build=acc_ratio, entmax_sparse=it_ratio)
+
+
+def test_compare_margins():
+    assert [compare(r, 1.0) for r in (FASTER * 0.99, FASTER, 1.0, SLOWER, SLOWER * 1.01)] == [
+        "faster", "tie", "tie", "tie", "slower"]
+
+
+def test_sparsity_rule_statuses():
+    assert sparsity_rule([_row(0.1, 0.5, 0.5), _row(0.2, 0.7, 0.6)])["status"] == "passed"
+    r = sparsity_rule([_row(0.1, 0.5, 0.5), _row(0.9, 2.0, 1.0)])
+    assert r["status"] == "conditional" and "nnz fraction <= 0.100" in r["condition"]
+    assert r["pays"] == {(100, 8, 4): [0.1, 0.9]}
+    # a tie (0.8 <= ratio <= 1.25) is not faster: statement (ii) never holds -> failed
+    r = sparsity_rule([_row(0.1, 0.5, 0.9), _row(0.9, 2.0, 3.0)])
+    assert r["status"] == "failed" and r["counterexample"].startswith(
+        "entmax-1.5 (sparse) iteration faster than Lloyd nowhere; best case N=100, K=8, D=4")
+    assert "nnz fraction 0.100" in r["counterexample"]
+
+
+def test_run_sparsity_bench_tiny():
+    rows = run_sparsity_bench([300], [3], [2], [0.1, 4.0], repeat=1)
+    assert len(rows) == 2 and rows[0]["nnz_fraction"] < rows[1]["nnz_fraction"]
+    assert all(r[c] > 0 for r in rows for c in ("acc_dense", "acc_sparse", "lloyd", "entmax_sparse"))
+
+
+def test_bench_sparsity_cli(tmp_path, capsys):
+    out = tmp_path / "s.json"
+    assert main(["bench", "--sparsity", "--n", "200", "--k", "3", "--d", "2", "--repeat", "1",
+                 "--sigma-factors", "0.1", "2", "--json", str(out)]) == 0
+    assert len(json.loads(out.read_text())["sparsity"]) == 2
+    assert "entmax-sparse/lloyd" in capsys.readouterr().out

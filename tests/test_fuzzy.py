@@ -221,3 +221,30 @@ def test_t2_evidence_runs(ctx):
     r = res.results[0]
     assert r.status in ("passed", "failed", "conditional")
     assert any("not reproduced" in str(row) for row in r.tables[1].rows)
+
+
+def test_t2_comparison_rule_can_hold_contradict_and_stay_unresolved():
+    """The VF-T2 paired t rule: t > t_{0.95,4} holds, t < -t_{1-0.05/m,4} contradicts, else unresolved."""
+    from scipy.stats import t as student_t
+
+    from kmrbf.claims.vf_table2 import _compare
+
+    def res(a, b):
+        return {"D": {"folds": {"a": [[x, 0.0, 0.0] for x in a], "b": [[x, 0.0, 0.0] for x in b]}}}
+
+    b = [0.5] * 5
+    noise = np.array([0.01, -0.01, 0.02, -0.02, 0.0])  # mean 0, sd 0.0158, se 0.00707
+    se = float(np.std(noise, ddof=1) / math.sqrt(5))
+    t95, t_bonf = student_t.ppf(0.95, 4), student_t.ppf(1 - 0.05 / 15, 4)
+    up = (0.5 + noise + 1.01 * t95 * se).tolist()          # t just above 2.13
+    down = (0.5 + noise - 1.01 * t_bonf * se).tolist()     # t just below -5.17
+    mid = (0.5 + noise - 0.99 * t_bonf * se).tolist()      # t just above -5.17
+    assert _compare(res(up, b), "D", "ARI", "a", "b", ">", 15)["outcome"] == "holds"
+    assert _compare(res(down, b), "D", "ARI", "a", "b", ">", 15)["outcome"] == "contradicted"
+    assert _compare(res(down, b), "D", "ARI", "a", "b", ">=", 15)["outcome"] == "contradicted"
+    assert _compare(res(mid, b), "D", "ARI", "a", "b", ">", 15)["outcome"] == "unresolved"
+    assert _compare(res(mid, b), "D", "ARI", "a", "b", ">=", 15)["outcome"] == "holds"
+    assert _compare(res(b, b), "D", "ARI", "a", "b", ">", 15)["outcome"] == "unresolved"  # se = 0, d = 0
+    assert _compare(res([0.4] * 5, b), "D", "ARI", "a", "b", ">=", 15)["outcome"] == "contradicted"  # se = 0
+    nan = [0.5, 0.5, float("nan"), 0.5, 0.5]
+    assert _compare(res(nan, b), "D", "ARI", "a", "b", ">=", 15)["outcome"] == "unresolved"

@@ -122,3 +122,17 @@ def test_examples_rejected_by_assume_are_not_counted(scratch_claim, ctx):
     res = run_claim("TEST-X", ctx)
     assert res.verdict == "verified"
     assert res.results[0].examples == ctx.profile.max_examples
+
+
+def test_undecided_property_is_not_a_failure(scratch_claim, ctx):
+    from kmrbf.property import Undecided
+
+    @property_evidence("TEST-X", "undecided", strategies={"n": st.integers(0, 10)})
+    def _undecided(n):
+        if n > 5:
+            raise Undecided("ball straddles the bound")
+
+    res = run_claim("TEST-X", ctx)
+    assert res.results[0].status == "undecided"
+    assert "ball straddles" in res.results[0].summary
+    assert res.verdict == "inconclusive"

@@ -123,21 +123,49 @@ def run_table2(scale: float, seed: int, digits_max: int | None) -> dict[str, Any
     return res
 
 
-def _compare(res: dict[str, Any], dname: str, metric: str, a: str, b: str, kind: str) -> dict[str, Any]:
-    """Paired fold comparison of models ``a`` and ``b``: ``kind`` ">" (outperforms) or ">=" (matches or
-    exceeds).  ``d`` = mean paired difference, ``se`` = its standard error (fold sd / sqrt 5).
-    ">": holds if d > se, contradicted if d < -se, else unresolved.  ">=": holds if d >= -se,
-    else contradicted."""
+#: one-sided significance level of every comparison (see :func:`_compare`)
+ALPHA = 0.05
+
+
+def _compare(res: dict[str, Any], dname: str, metric: str, a: str, b: str, kind: str,
+             n_comparisons: int = 1) -> dict[str, Any]:
+    r"""Paired fold comparison of models ``a`` and ``b``: ``kind`` ">" (outperforms) or ">=" (matches or
+    exceeds).  ``d`` = mean paired difference over the :math:`n` folds, ``se`` = its standard error
+    (fold sd / :math:`\sqrt n`), :math:`t=d/se` with :math:`n-1` degrees of freedom (paired t test).
+
+    Decision rule (stated error rates, not a tuned band):
+
+    * ">" *holds* if :math:`t>t_{1-\alpha,n-1}` (one-sided level :math:`\alpha` = :data:`ALPHA`;
+      the statement of the paper passes only if every comparison holds, an intersection-union test
+      of level :math:`\alpha`);
+    * ">" and ">=" are *contradicted* if :math:`t<-t_{1-\alpha/m,n-1}`, :math:`m` = ``n_comparisons``
+      (Bonferroni: the claim is refuted if *any* comparison is contradicted, so the family-wise rate
+      of a false refutation is :math:`\le\alpha`);
+    * otherwise ">" is *unresolved* and ">=" *holds* (not contradicted).
+
+    ``se = 0`` (identical paired differences): the sign of ``d`` decides (0: unresolved / holds).
+    A NaN score (a model left a single cluster: silhouette undefined) makes the comparison
+    unresolved."""
+    from scipy.stats import t as student_t
     j = METRICS.index(metric)
     A = np.asarray(res[dname]["folds"][a])[:, j]
     B = np.asarray(res[dname]["folds"][b])[:, j]
     diff = A - B
-    d, se = float(np.mean(diff)), float(np.std(diff, ddof=1) / math.sqrt(len(diff)))
-    if kind == ">":
-        out = "holds" if d > se else ("contradicted" if d < -se else "unresolved")
+    n = len(diff)
+    d, se = float(np.mean(diff)), float(np.std(diff, ddof=1) / math.sqrt(n))
+    t_hold = float(student_t.ppf(1 - ALPHA, n - 1))
+    t_contra = float(student_t.ppf(1 - ALPHA / max(1, n_comparisons), n - 1))
+    if not (math.isfinite(d) and math.isfinite(se)):
+        out, tstat = "unresolved", float("nan")
     else:
-        out = "holds" if d >= -se else "contradicted"
-    return dict(dataset=dname, metric=metric, a=a, b=b, kind=kind, d=d, se=se, outcome=out)
+        tstat = d / se if se > 0 else (math.copysign(math.inf, d) if d != 0 else 0.0)
+        contradicted = tstat < -t_contra
+        if kind == ">":
+            out = "holds" if tstat > t_hold else ("contradicted" if contradicted else "unresolved")
+        else:
+            out = "contradicted" if contradicted else "holds"
+    return dict(dataset=dname, metric=metric, a=a, b=b, kind=kind, d=d, se=se, t=tstat,
+                t_hold=t_hold, t_contradict=t_contra, outcome=out)
 
 
 def _best(res: dict[str, Any], dname: str, metric: str, models: tuple[str, ...]) -> str:
@@ -160,26 +188,28 @@ def table2_statements(res: dict[str, Any]) -> list[dict[str, Any]]:
     A1 both: full VFKM matches or exceeds every ablation in silhouette.
     A group claim compares the best model (by mean) of the claimed group with the best of the rest.
     """
-    st_: list[dict[str, Any]] = []
+    specs: list[tuple[str, bool, tuple[Any, ...]]] = []  # (id, paper's table agrees, _compare args)
     for b in ("GMM", "Agglomerative"):
         for met in ("ARI", "NMI"):
-            st_.append(dict(id="B1", paper=PAPER_TABLE2["Breast Cancer"][b][METRICS.index(met)]
-                            > PAPER_TABLE2["Breast Cancer"]["VFKM"][METRICS.index(met)],
-                            **_compare(res, "Breast Cancer", met, b, "VFKM", ">")))
+            specs.append(("B1", PAPER_TABLE2["Breast Cancer"][b][METRICS.index(met)]
+                          > PAPER_TABLE2["Breast Cancer"]["VFKM"][METRICS.index(met)],
+                          ("Breast Cancer", met, b, "VFKM", ">")))
     ours, paper = (_best(res, "Breast Cancer", "Silhouette", SOFT), _best(res, "Breast Cancer", "Silhouette", CLASSIC))
-    st_.append(dict(id="B2", paper=_paper_best("Breast Cancer", "Silhouette", SOFT + CLASSIC) in SOFT,
-                    **_compare(res, "Breast Cancer", "Silhouette", ours, paper, ">")))
+    specs.append(("B2", _paper_best("Breast Cancer", "Silhouette", SOFT + CLASSIC) in SOFT,
+                  ("Breast Cancer", "Silhouette", ours, paper, ">")))
     vf = tuple(TABLE1_VFKM)
     rest = CLASSIC + ("Soft-KMeans", "Annealed-Soft-KMeans")
-    st_.append(dict(id="D1", paper=_paper_best("Digits", "ARI", vf + rest) in vf,
-                    **_compare(res, "Digits", "ARI", _best(res, "Digits", "ARI", vf), _best(res, "Digits", "ARI", rest), ">")))
+    specs.append(("D1", _paper_best("Digits", "ARI", vf + rest) in vf,
+                  ("Digits", "ARI", _best(res, "Digits", "ARI", vf), _best(res, "Digits", "ARI", rest), ">")))
     others = tuple(m for m in CLASSIC + SOFT if m != "Agglomerative")
-    st_.append(dict(id="D2", paper=_paper_best("Digits", "NMI", others + ("Agglomerative",)) == "Agglomerative",
-                    **_compare(res, "Digits", "NMI", "Agglomerative", _best(res, "Digits", "NMI", others), ">")))
+    specs.append(("D2", _paper_best("Digits", "NMI", others + ("Agglomerative",)) == "Agglomerative",
+                  ("Digits", "NMI", "Agglomerative", _best(res, "Digits", "NMI", others), ">")))
     for dname in ("Breast Cancer", "Digits"):
         for ab in vf[:-1]:
-            st_.append(dict(id="A1", paper=PAPER_TABLE2[dname]["VFKM"][2] >= PAPER_TABLE2[dname][ab][2],
-                            **_compare(res, dname, "Silhouette", "VFKM", ab, ">=")))
+            specs.append(("A1", PAPER_TABLE2[dname]["VFKM"][2] >= PAPER_TABLE2[dname][ab][2],
+                          (dname, "Silhouette", "VFKM", ab, ">=")))
+    m = len(specs)
+    st_ = [dict(id=i, paper=pa, **_compare(res, *args, n_comparisons=m)) for i, pa, args in specs]
     return st_
 
 
@@ -217,25 +247,27 @@ def _t2_observations(ctx: RunContext) -> EvidenceResult:
             if dmax else "Full data.")
     sts = table2_statements(res)
     rows = [[s["id"], s["dataset"], s["metric"], f"{s['a']} {s['kind']} {s['b']}", s["paper"],
-             f"{s['d']:+.4f}", f"{s['se']:.4f}", s["outcome"]] for s in sts]
+             f"{s['d']:+.4f}", f"{s['se']:.4f}", f"{s['t']:+.2f}", s["outcome"]] for s in sts]
     stab = Table(["claim", "data", "metric", "comparison", "paper's table agrees", "mean diff (ours)",
-                  "SE", "outcome"], rows,
-                 "VF §5.2 observations as paired comparisons over the 5 folds: '>' holds if the mean "
-                 "difference exceeds its standard error, is contradicted below -SE, else unresolved; "
-                 "'>=' (matches or exceeds) holds unless the difference is below -SE. " + note)
+                  "SE", "t", "outcome"], rows,
+                 "VF §5.2 observations as paired t tests over the 5 folds (t = mean difference / SE, "
+                 f"4 d.o.f.): '>' holds if t > {sts[0]['t_hold']:.2f} (one-sided {ALPHA:g}); '>' and '>=' "
+                 f"are contradicted if t < -{sts[0]['t_contradict']:.2f} (one-sided {ALPHA:g}/{len(sts)}, "
+                 "Bonferroni over the comparisons); otherwise '>' is unresolved and '>=' holds. " + note)
     bad = [s for s in sts if s["outcome"] == "contradicted"]
     held = sorted({s["id"] for s in sts} - {s["id"] for s in sts if s["outcome"] != "holds"})
     if bad:
         s = bad[0]
         status, cond = "failed", None
         cex = (f"{s['id']} on {s['dataset']}, {s['metric']}: claimed {s['a']} {s['kind']} {s['b']}, "
-               f"measured mean difference {s['d']:+.4f} (SE {s['se']:.4f})")
+               f"measured mean difference {s['d']:+.4f} (SE {s['se']:.4f}, t = {s['t']:+.2f} < "
+               f"-{s['t_contradict']:.2f})")
     elif len(held) == len({s["id"] for s in sts}):
         status, cond, cex = "passed", None, None
     else:
         status, cex = "conditional", None
-        cond = "holds (beyond one CV standard error) only for observations " + (", ".join(held) or "none") + \
-            "; the others are not resolved by the CV error"
+        cond = "holds (paired t test over the CV folds) only for observations " + (", ".join(held) or "none") + \
+            "; the others are neither confirmed nor contradicted at that level"
     return EvidenceResult(status=status, examples=5 * 2 * len(res["Breast Cancer"]["folds"]),
                           counterexample=cex, condition=cond, tables=[stab, _values_table(res, note)],
                           summary=f"{len(bad)} contradicted, held: {held}",
