@@ -112,11 +112,46 @@ def check_quantitative_liminf(inst, sigma):
 
 
 @property_evidence(
-    "KR-T1-limsup", "uniform-bound",
+    "KR-T1-limsup", "float64-recovery-sequence",
+    strategies=INSTANCE_AND_SIGMA, strategy_summary=INSTANCE_AND_SIGMA_SUMMARY,
+)
+def check_recovery_sequence(inst, sigma):
+    r"""The constant sequence recovers $F_0$: the excess $e(\sigma)=W_\sigma(M)-F_0(M)$ does not
+    increase as $\sigma$ halves (40 halvings from the drawn $\sigma$), and it is below
+    $\varepsilon=10^{-9}(1+F_0)$ at $\sigma_\varepsilon=g/\log(N(K-1)g/\varepsilon)$, $g$ the
+    smallest positive gap $d_{ik}-d_{i(1)}$ (no positive gap: $e\equiv0$).
+
+    Monotonicity: per point $e_i/\sigma$-weighted mean gap under the Gibbs weights has
+    $\partial_\sigma\langle t\rangle_\sigma=\operatorname{Var}_\sigma(t)/\sigma^2\ge0$.
+    The value at $\sigma_\varepsilon\le g$: each positive-gap term is $\le te^{-t/\sigma}\le ge^{-g/\sigma}$.
+    """
+    X, M = inst
+    n, k = X.shape[0], M.shape[0]
+    d = nx.sq_distances(X, M)
+    tol = _slack(_roundings(X, M), float(d.max(axis=1).sum()))
+    f0 = float(nx.F0(X, M))
+    gaps = d - d.min(axis=1, keepdims=True)
+    positive = gaps[gaps > 0]
+    prev = math.inf
+    for s in sigma * 2.0 ** -np.arange(40):
+        e = float(nx.W_sigma(X, M, s)) - f0
+        assert e <= prev + tol, (s, e, prev)
+        prev = e
+    if positive.size == 0:
+        assert abs(prev) <= tol, prev
+        return
+    g, eps = float(positive.min()), 1e-9 * (1.0 + f0)
+    s_eps = g / max(1.0, math.log(n * (k - 1) * g / eps))
+    e = float(nx.W_sigma(X, M, s_eps)) - f0
+    assert -tol <= e <= eps + tol, (s_eps, e, eps)
+
+
+@property_evidence(
+    "KR-T1-limsup", "uniform-bound", role="sharper",
     strategies=INSTANCE_AND_SIGMA, strategy_summary=INSTANCE_AND_SIGMA_SUMMARY,
 )
 def check_uniform_limsup(inst, sigma):
-    r"""$0\le W_\sigma(M)-F_0(M)\le N(K-1)\sigma/e$ for all $M$ (so $W_\sigma\to F_0$ uniformly)."""
+    r"""Sharper, uniform in $M$: $0\le W_\sigma(M)-F_0(M)\le N(K-1)\sigma/e$ (so $W_\sigma\to F_0$ uniformly)."""
     X, M = inst
     n, k = X.shape[0], M.shape[0]
     excess = nx.W_sigma(X, M, sigma) - nx.F0(X, M)

@@ -17,7 +17,7 @@ __all__: list[str] = []
 
 
 # --------------------------------------------------------------------------- KR-T1-limsup arb
-@register_evidence("KR-T1-limsup", kind="certified", name="arb-certificates", role="paper",
+@register_evidence("KR-T1-limsup", kind="certified", name="arb-certificates", role="sharper",
                    description="arb proves 0 <= W_sigma(M) - F0(M) <= N(K-1)sigma/e at fixed rational M "
                                "(Lloyd fixed points and arbitrary centroids), sigma down to Delta/1000 "
                                "where float64 underflows")
