@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 
 from .. import theory
-from ..registry import EvidenceResult, RunContext, Table, register_evidence
+from ..registry import EvidenceResult, RunContext, register_evidence
 
 __all__ = ["n_points_for", "derivation_evidence"]
 
@@ -28,17 +28,15 @@ def n_points_for(ctx: RunContext) -> int:
 def derivation_evidence(builder: Callable[[], theory.Derivation], ctx: RunContext) -> EvidenceResult:
     """Run one derivation and turn it into an :class:`EvidenceResult`."""
     res = builder().run(seed=ctx.profile.seed, n_points=n_points_for(ctx))
-    rows = [[r.name, r.status, r.method, r.numeric_checks] for r in res.results]
-    data = res.to_dict()
-    data.update(res.derivation.data)
+    # the LaTeX lists every obligation with its status; data keeps them machine-readable
+    # (title, status and examples are already fields of the result)
+    data = {"obligations": res.to_dict()["obligations"], **res.derivation.data}
     return EvidenceResult(
         status=res.status,
         examples=res.examples,
         counterexample=res.counterexample,
         summary=res.summary(),
         latex=res.to_latex(),
-        tables=[Table(["obligation", "status", "method", "numeric checks"], rows,
-                      caption=f"Proof obligations of: {res.derivation.title}")],
         data=data,
     )
 
