@@ -20,6 +20,21 @@ soft centroids merge) down past the point where every curve has reached zero.
 The rate fit of §4.1.1 is :math:`\log E=\beta\log\sigma+c`; :func:`local_slopes` gives the slope
 between consecutive grid points, :func:`global_slope` the least-squares fit over all points with
 :math:`E` above the resolution floor.
+
+Every soft-Lloyd run is traced (:func:`traced_soft_lloyd`, the same iterates as
+:func:`~kmrbf.numerics.soft_lloyd`): its measured contraction factor :math:`\hat\rho` (largest
+ratio of consecutive centroid shifts over the last three steps) gives an a-posteriori bound
+:math:`\varepsilon=\delta_n\hat\rho/(1-\hat\rho)` on its distance to the fixed point
+(:math:`\delta_n` the last shift).  Runs that did not converge within ``max_iter`` steps, or whose
+:math:`\hat\rho\ge1` (contraction not verified), are **excluded** from :math:`E(\sigma)` and counted.
+
+Slope uncertainty (:func:`log_linear_interval`): every slope statistic is a linear combination
+:math:`c^\top\log E`.  Resampled protocol (independent pools per :math:`\sigma_j`): delta method,
+:math:`\mathrm{Var}\log E_j\approx(se_j/E_j)^2`, Student-t quantile with the smallest number of seeds
+minus one as degrees of freedom.  Fixed protocol (one pool): percentile bootstrap over the pool (the
+same resampled seeds at every :math:`\sigma`, seeded).  Both intervals are then widened by the
+worst-case effect of the resolution floor :math:`f_j` on :math:`\log E_j`,
+:math:`\sum_j|c_j|\,(-\log(1-f_j/E_j))`.
 """
 
 from __future__ import annotations
@@ -31,8 +46,10 @@ from typing import Any
 
 import numpy as np
 
+from ._compat import quiet_fp
 from .geometry import centroid_discrepancy, margin
-from .kmeans import lloyd, soft_lloyd
+from .kmeans import _soft_centroids, _warn_empty, lloyd
+from .validation import check_chunk_size, check_instance
 
 __all__ = [
     "DATASETS",
@@ -44,6 +61,12 @@ __all__ = [
     "local_slopes",
     "global_slope",
     "monotone_violations",
+    "traced_soft_lloyd",
+    "stopping_error_bound",
+    "log_linear_interval",
+    "chord_coefficients",
+    "slope_difference_coefficients",
+    "resolved_run",
     "run_curve",
     "run_discrepancy_study",
 ]
@@ -52,11 +75,14 @@ DATASETS = ("blobs", "moons", "spiral", "circles")
 
 #: soft-Lloyd stopping tolerance (relative to max|x|) and the resolution floor of E (same units):
 #: soft-Lloyd stops when a step moves no centroid by more than 1e-12 s; if the soft-centroid map
-#: contracts at rate rho <= 0.999 near its fixed point the remaining error is <= 1e-12 s rho/(1-rho)
-#: <= 1e-9 s.  E values below FLOOR * s are therefore not resolved: treated as 0 (excluded from slope
-#: fits) and two E values closer than FLOOR * s count as equal.
+#: contracts at rate rho <= RHO_ASSUMED near its fixed point the remaining error is
+#: <= 1e-12 s rho/(1-rho) <= 1e-9 s.  The assumption is checked per run (measured rho-hat, see
+#: :func:`stopping_error_bound`): a point's floor is max(FLOOR s, mean of the runs' measured bounds),
+#: and runs with rho-hat > RHO_ASSUMED are counted.  E values at or below the floor are not resolved:
+#: treated as 0 (excluded from slope fits).
 SOFT_TOL = 1e-12
 FLOOR = 1e-9
+RHO_ASSUMED = 0.999
 
 
 def make_spiral(n: int, *, radius: float = 3.0, turns: float = 1.5, noise: float = 0.05,
@@ -118,10 +144,16 @@ def sigma_grid(sigma_max: float, sigma_min: float, per_decade: int) -> np.ndarra
     return sigma_max * 10.0 ** (-np.arange(n) / per_decade)
 
 
-def local_slopes(sigmas: Sequence[float], E: Sequence[float], floor: float = 0.0) -> list[float | None]:
+def _floors(floor: float | Sequence[float], n: int) -> list[float]:
+    return [float(floor)] * n if np.ndim(floor) == 0 else [float(f) for f in floor]  # type: ignore[arg-type]
+
+
+def local_slopes(sigmas: Sequence[float], E: Sequence[float | None],
+                 floor: float | Sequence[float] = 0.0) -> list[float | None]:
     r"""Slopes :math:`\beta_j=\log(E_j/E_{j+1})/\log(\sigma_j/\sigma_{j+1})` between consecutive points.
 
-    ``None`` where either end is :math:`\le` ``floor`` (E resolved as zero: slope undefined).
+    ``None`` where either end is ``None`` or :math:`\le` its ``floor`` (a scalar or one per point:
+    E resolved as zero, slope undefined).
 
     >>> s = [1.0, 0.1, 0.01]
     >>> [round(b, 12) for b in local_slopes(s, [x**2 for x in s])]
@@ -129,24 +161,27 @@ def local_slopes(sigmas: Sequence[float], E: Sequence[float], floor: float = 0.0
     >>> local_slopes(s, [1.0, 0.5, 0.0])[1] is None
     True
     """
+    f = _floors(floor, len(sigmas))
     out: list[float | None] = []
     for j in range(len(sigmas) - 1):
         a, b = E[j], E[j + 1]
-        if a > floor and b > floor:
+        if a is not None and b is not None and a > f[j] and b > f[j + 1]:
             out.append(math.log(a / b) / math.log(sigmas[j] / sigmas[j + 1]))
         else:
             out.append(None)
     return out
 
 
-def global_slope(sigmas: Sequence[float], E: Sequence[float], floor: float = 0.0) -> float | None:
+def global_slope(sigmas: Sequence[float], E: Sequence[float | None],
+                 floor: float | Sequence[float] = 0.0) -> float | None:
     r"""Least-squares :math:`\beta` of :math:`\log E=\beta\log\sigma+c` over points with :math:`E>` ``floor``.
 
     >>> s = np.logspace(0, -3, 7)
     >>> round(global_slope(s, 5 * s), 12)
     1.0
     """
-    pts = [(math.log(s), math.log(e)) for s, e in zip(sigmas, E) if e > floor]
+    f = _floors(floor, len(sigmas))
+    pts = [(math.log(s), math.log(e)) for s, e, fl in zip(sigmas, E, f) if e is not None and e > fl]
     if len(pts) < 2:
         return None
     x, y = np.array(pts).T
@@ -168,6 +203,154 @@ def monotone_violations(sigmas: Sequence[float], E: Sequence[float],
             out.append({"sigma_j": float(sigmas[j]), "sigma_next": float(sigmas[j + 1]),
                         "E_j": float(E[j]), "E_next": float(E[j + 1]), "noise": float(noise[j])})
     return out
+
+
+def traced_soft_lloyd(X: np.ndarray, M0: np.ndarray, sigma: float, *, alpha: float, max_iter: int,
+                      tol: float = SOFT_TOL) -> tuple[np.ndarray, int, bool, list[float]]:
+    r""":func:`~kmrbf.numerics.soft_lloyd` (same iterates, same stopping rule) keeping the last
+    three centroid shifts :math:`\delta_t=\max_k\lVert\mu_k^{(t)}-\mu_k^{(t-1)}\rVert`.
+
+    Returns ``(centroids, n_iter, converged, shifts)`` (``shifts`` oldest first).
+
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> M, n, ok, sh = traced_soft_lloyd(X, np.array([[0.0], [11.0]]), 0.5, alpha=1.5, max_iter=50)
+    >>> M.tolist(), ok, sh[-1]
+    ([[0.5], [10.5]], True, 0.0)
+    """
+    X, M, xp = check_instance(X, M0, m_name="M0")
+    chunk = check_chunk_size(None)
+    scale = float(xp.max(xp.abs(X))) or 1.0
+    shifts: list[float] = []
+    converged, n_iter, total_empty = False, 0, 0
+    with quiet_fp():
+        for n_iter in range(1, max_iter + 1):
+            new, n_empty = _soft_centroids(X, M, float(sigma), float(alpha), xp, chunk)
+            total_empty = max(total_empty, n_empty)
+            shifts = (shifts + [float(xp.max(xp.sqrt(xp.sum((new - M) ** 2, axis=1))))])[-3:]
+            M = new
+            if shifts[-1] <= tol * scale:
+                converged = True
+                break
+    _warn_empty(total_empty, "zero total responsibility in some iteration", int(M.shape[0]))
+    return M, n_iter, converged, shifts
+
+
+def stopping_error_bound(shifts: Sequence[float]) -> tuple[float, float]:
+    r"""Measured contraction :math:`\hat\rho` and the bound :math:`\delta_n\hat\rho/(1-\hat\rho)`.
+
+    :math:`\hat\rho=\max_t\delta_{t+1}/\delta_t` over the (up to three) last shifts; if the map
+    contracts at rate :math:`\le\hat\rho` from the last iterate on, the distance of the last
+    iterate to the fixed point is at most :math:`\sum_{m\ge1}\hat\rho^m\delta_n`.  An exact fixed
+    point (:math:`\delta_n=0`) has bound 0; :math:`\hat\rho\ge1` or fewer than two shifts give
+    ``(nan or rho, inf)`` (contraction not verified).
+
+    >>> rho, eps = stopping_error_bound([1e-8, 1e-10, 1e-12])
+    >>> rho, round(eps / 1e-14, 9)
+    (0.01, 1.01010101)
+    >>> stopping_error_bound([1e-13, 0.0])
+    (0.0, 0.0)
+    >>> stopping_error_bound([1e-12])
+    (nan, inf)
+    """
+    if shifts and shifts[-1] == 0.0:
+        return 0.0, 0.0
+    ratios = [b / a for a, b in zip(shifts, shifts[1:]) if a > 0.0]
+    if not ratios:
+        return math.nan, math.inf
+    rho = max(ratios)
+    if rho >= 1.0:
+        return rho, math.inf
+    return rho, shifts[-1] * rho / (1.0 - rho)
+
+
+def resolved_run(E: Sequence[float | None], floor: Sequence[float]) -> int:
+    """Index ``b`` of the last point of the initial run of resolved points (``E_j > floor_j``);
+    ``-1`` if ``E_0`` is not resolved.
+
+    >>> resolved_run([3.0, 2.0, 0.0, 1.0], [0.5] * 4)
+    1
+    """
+    b = -1
+    for e, f in zip(E, floor):
+        if e is None or not e > f:
+            break
+        b += 1
+    return b
+
+
+def chord_coefficients(sigmas: Sequence[float], a: int, b: int) -> np.ndarray:
+    r"""Coefficients :math:`c` with :math:`c^\top\log E=\log(E_a/E_b)/\log(\sigma_a/\sigma_b)`, the
+    mean of the local slopes :math:`\beta_a..\beta_{b-1}` on a log-spaced grid.
+
+    >>> chord_coefficients([100.0, 10.0, 1.0], 0, 2).round(12).tolist()
+    [0.217147240952, 0.0, -0.217147240952]
+    """
+    c = np.zeros(len(sigmas))
+    ell = math.log(sigmas[a] / sigmas[b])
+    c[a], c[b] = 1.0 / ell, -1.0 / ell
+    return c
+
+
+def slope_difference_coefficients(sigmas: Sequence[float], i: int, j: int) -> np.ndarray:
+    r"""Coefficients of :math:`\beta_i-\beta_j` (local slopes, :func:`local_slopes`) in :math:`\log E`.
+
+    >>> slope_difference_coefficients([1.0, 0.1, 0.01], 1, 0).round(12).tolist()
+    [-0.434294481903, 0.868588963807, -0.434294481903]
+    """
+    return chord_coefficients(sigmas, i, i + 1) - chord_coefficients(sigmas, j, j + 1)
+
+
+def log_linear_interval(c: Sequence[float], e: np.ndarray, used: np.ndarray, floor: Sequence[float], *,
+                        protocol: str, level: float = 0.95, boot: np.ndarray | None = None
+                        ) -> tuple[float, float, float]:
+    r"""Estimate and ``level`` interval of :math:`c^\top\log E` from per-seed deviations.
+
+    ``e[j, s]`` deviation of seed ``s`` at :math:`\sigma_j`, ``used[j, s]`` whether it enters
+    :math:`E_j` (mean over used seeds).  ``protocol="resampled"``: delta method, half-width
+    :math:`t_{0.975,\nu}\sqrt{\sum_jc_j^2(se_j/E_j)^2}`, :math:`\nu` = fewest used seeds minus 1 over
+    the points with :math:`c_j\ne0`.  ``protocol="fixed"``: percentile bootstrap, ``boot`` (B, S) seed
+    indices resampled jointly at every :math:`\sigma` (replicates with an undefined statistic widen
+    the interval to infinity on both sides in proportion).  Both are widened by
+    :math:`\sum_j|c_j|(-\log(1-f_j/E_j))`, the worst case of the resolution floor; a point with
+    :math:`c_j\ne0` and :math:`E_j\le f_j` gives an infinite interval.
+
+    >>> e = np.array([[2.0, 2.2, 1.8], [0.2, 0.22, 0.18]]); u = np.ones_like(e, bool)
+    >>> est, lo, hi = log_linear_interval([1 / math.log(10), -1 / math.log(10)], e, u, [0, 0],
+    ...                                   protocol="resampled")
+    >>> round(est, 12), lo < 1 < hi
+    (1.0, True)
+    """
+    c = np.asarray(c, dtype=float)
+    e, used = np.asarray(e, dtype=float), np.asarray(used, dtype=bool)
+    nz = np.flatnonzero(c)
+    n = used.sum(axis=1)
+    E = np.where(n > 0, (e * used).sum(axis=1) / np.maximum(n, 1), np.nan)
+    f = np.asarray(floor, dtype=float)
+    if np.any(~(E[nz] > f[nz])):
+        return math.nan, -math.inf, math.inf
+    logE = np.log(E[nz])
+    est = float(c[nz] @ logE)
+    widen = float(np.abs(c[nz]) @ -np.log1p(-f[nz] / E[nz]))
+    alpha = (1.0 - level) / 2.0
+    if protocol == "resampled":
+        from scipy.stats import t as student_t
+        dof = int(n[nz].min()) - 1
+        if dof < 1:
+            return est, -math.inf, math.inf
+        mu = E[nz, None]
+        var = ((e[nz] - mu) ** 2 * used[nz]).sum(axis=1) / (n[nz] - 1) / n[nz]
+        half = float(student_t.ppf(1.0 - alpha, dof)) * math.sqrt(float(c[nz] ** 2 @ (var / E[nz] ** 2)))
+        return est, est - half - widen, est + half + widen
+    if protocol != "fixed" or boot is None:
+        raise ValueError(f"protocol={protocol!r} needs 'resampled', or 'fixed' with boot indices")
+    eb, ub = e[nz][:, boot], used[nz][:, boot]                      # (J', B, S)
+    nb = ub.sum(axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lEb = np.log(np.where(nb > 0, (eb * ub).sum(axis=2) / np.maximum(nb, 1), np.nan))
+        stat = c[nz] @ lEb                                          # (B,)
+    lo = np.quantile(np.where(np.isnan(stat), -np.inf, stat), alpha, method="lower")
+    hi = np.quantile(np.where(np.isnan(stat), np.inf, stat), 1.0 - alpha, method="higher")
+    return est, float(lo) - widen, float(hi) + widen
 
 
 @dataclass(frozen=True)
@@ -194,39 +377,61 @@ class _Pool:
     inits: list[np.ndarray]
     kmeans: list[np.ndarray] = field(default_factory=list)
     deltas: list[float] = field(default_factory=list)
+    lloyd_nonconverged: int = 0
 
 
 def _pool(X: np.ndarray, k: int, rng: np.random.Generator, n_init: int) -> _Pool:
     p = _Pool([forgy_init(X, k, rng) for _ in range(n_init)])
     for M0 in p.inits:
-        M = lloyd(X, M0).centroids
-        p.kmeans.append(M)
-        p.deltas.append(float(margin(X, M)))
+        res = lloyd(X, M0)
+        p.kmeans.append(res.centroids)
+        p.deltas.append(float(margin(X, res.centroids)))
+        p.lloyd_nonconverged += not res.converged
     return p
 
 
 def run_curve(X: np.ndarray, sigmas: Sequence[float], pools: Sequence[_Pool], *, alpha: float,
               max_iter: int) -> dict[str, Any]:
-    """Per-seed deviations ``e[j][s]`` with pool ``pools[j]`` at ``sigmas[j]``; mean and standard error."""
-    e = np.zeros((len(sigmas), len(pools[0].inits)))
-    nonconv = 0
+    """Per-seed deviations ``e[j][s]`` with pool ``pools[j]`` at ``sigmas[j]``, their convergence,
+    measured contraction and stopping-error bound; the mean ``E`` and standard error ``se`` over the
+    *used* seeds (converged, contraction verified; ``None`` where no seed is used), the per-point
+    floor and the counts of excluded runs."""
+    J, S = len(sigmas), len(pools[0].inits)
+    e, rho, eps = np.zeros((J, S)), np.full((J, S), np.nan), np.zeros((J, S))
+    conv = np.zeros((J, S), dtype=bool)
+    scale = float(np.abs(X).max()) or 1.0
     for j, s in enumerate(sigmas):
         P = pools[j]
         for i, (M0, MK) in enumerate(zip(P.inits, P.kmeans)):
-            res = soft_lloyd(X, M0, float(s), alpha=alpha, max_iter=max_iter, tol=SOFT_TOL)
-            nonconv += not res.converged
-            e[j, i] = centroid_discrepancy(MK, res.centroids)[0]
-    S = e.shape[1]
-    se = e.std(axis=1, ddof=1) / math.sqrt(S) if S > 1 else np.zeros(len(sigmas))
-    return {"e": e.tolist(), "E": e.mean(axis=1).tolist(), "se": se.tolist(), "nonconverged": nonconv}
+            M, _, conv[j, i], shifts = traced_soft_lloyd(X, M0, float(s), alpha=alpha, max_iter=max_iter)
+            rho[j, i], eps[j, i] = stopping_error_bound(shifts)
+            e[j, i] = centroid_discrepancy(MK, M)[0]
+    used = conv & np.isfinite(eps)
+    n = used.sum(axis=1)
+    E: list[float | None] = []
+    se: list[float] = []
+    floor: list[float] = []
+    for j in range(J):
+        u = e[j, used[j]]
+        E.append(float(u.mean()) if n[j] else None)
+        se.append(float(u.std(ddof=1) / math.sqrt(n[j])) if n[j] > 1 else 0.0)
+        floor.append(max(FLOOR * scale, float(eps[j, used[j]].mean()) if n[j] else math.inf))
+    return {"e": e.tolist(), "used": used.tolist(), "E": E, "se": se, "floor": floor,
+            "n_used": n.tolist(), "nonconverged": int((~conv).sum()),
+            "nonconverged_per_point": (~conv).sum(axis=1).tolist(),
+            "not_contracting": int((conv & ~np.isfinite(eps)).sum()),
+            "rho_max": float(np.nanmax(rho)) if np.isfinite(rho).any() else None,
+            "rho_above_assumed": int((rho > RHO_ASSUMED).sum()),
+            "rho": [[None if math.isnan(r) else float(r) for r in row] for row in rho]}
 
 
 def run_discrepancy_study(params: StudyParams,
                           progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Both protocols, both maps (``params.alphas``), every dataset; returns plain data.
 
-    Per dataset: the grid, the margins of the fixed pool's Lloyd solutions, and per
-    ``(protocol, alpha)`` the curve of :func:`run_curve` with its local/global slopes.
+    Per dataset: the grid, the margins of the fixed pool's Lloyd solutions, the count of Lloyd runs
+    that hit their iteration cap, and per ``(protocol, alpha)`` the curve of :func:`run_curve` with
+    its local/global slopes (over resolved points: ``E_j > floor_j``).
     """
     out: dict[str, Any] = {"params": asdict(params), "datasets": {}}
     for di, name in enumerate(params.datasets):
@@ -244,14 +449,16 @@ def run_discrepancy_study(params: StudyParams,
         sig = sigma_grid(smax, smin, params.per_decade)
         resampled = [_pool(X, params.k, rng, params.n_init) for _ in sig]
         d: dict[str, Any] = {"sigmas": sig.tolist(), "scale": scale, "floor": FLOOR * scale,
-                             "deltas": fixed.deltas, "curves": {}}
+                             "deltas": fixed.deltas, "curves": {},
+                             "lloyd_nonconverged": fixed.lloyd_nonconverged
+                             + sum(p.lloyd_nonconverged for p in resampled)}
         for protocol, pools in (("fixed", [fixed] * len(sig)), ("resampled", resampled)):
             for alpha in params.alphas:
                 if progress:
                     progress(f"KR-S43 {name} {protocol} alpha={alpha}")
                 c = run_curve(X, sig, pools, alpha=alpha, max_iter=params.max_iter)
-                c["local_slopes"] = local_slopes(sig, c["E"], FLOOR * scale)
-                c["global_slope"] = global_slope(sig, c["E"], FLOOR * scale)
+                c["local_slopes"] = local_slopes(sig, c["E"], c["floor"])
+                c["global_slope"] = global_slope(sig, c["E"], c["floor"])
                 d["curves"][f"{protocol}/{alpha:g}"] = c
         out["datasets"][name] = d
     return out

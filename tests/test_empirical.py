@@ -100,6 +100,117 @@ def test_fixed_protocol_reuses_inits():
     assert a["e"][1] == b["e"][0]
 
 
+def test_traced_soft_lloyd_matches_soft_lloyd():
+    # same kernel, same stopping rule: bitwise-identical centroids and iteration count
+    from kmrbf.numerics import soft_lloyd
+    X = E.make_dataset("circles", 60, seed=2)
+    M0 = E.forgy_init(X, 3, np.random.default_rng(5))
+    for sigma, alpha in ((0.3, 1.0), (0.05, 1.5), (1e-3, 1.0)):
+        ref = soft_lloyd(X, M0, sigma, alpha=alpha, max_iter=500, tol=E.SOFT_TOL)
+        M, n, ok, sh = E.traced_soft_lloyd(X, M0, sigma, alpha=alpha, max_iter=500)
+        assert np.array_equal(M, ref.centroids) and n == ref.n_iter and ok == ref.converged
+        assert sh[-1] == ref.shift and len(sh) == min(3, n)
+
+
+def test_stopping_error_bound_geometric():
+    # shifts rho^t exactly: bound = delta_n rho / (1 - rho) is the geometric tail
+    for rho in (0.1, 0.5, 0.99):
+        sh = [rho ** t for t in (10, 11, 12)]
+        r, eps = E.stopping_error_bound(sh)
+        assert math.isclose(r, rho, rel_tol=1e-12)
+        assert math.isclose(eps, rho ** 13 / (1 - rho), rel_tol=1e-10)
+    assert E.stopping_error_bound([1.0, 2.0, 1.0])[1] == math.inf      # a growing step: not verified
+
+
+def test_nonconverged_runs_excluded():
+    # max_iter = 1 at a slow sigma: nothing converges, every run is excluded and counted
+    X = E.make_dataset("moons", 40, seed=1)
+    pool = E._pool(X, 3, np.random.default_rng(0), 3)
+    c = E.run_curve(X, [0.5], [pool], alpha=1.0, max_iter=1)
+    assert c["nonconverged"] == 3 and c["n_used"] == [0] and c["E"] == [None]
+    assert c["floor"] == [math.inf] and E.resolved_run(c["E"], c["floor"]) == -1
+
+
+# ------------------------------------------------------------------ slope uncertainty rules
+def _synthetic(law, sigmas, n_seeds, noise, seed):
+    """e[j, s] = law(sigma_j) (1 + noise z), z ~ N(0, 1), independent per point and seed."""
+    rng = np.random.default_rng(seed)
+    base = np.array([law(s) for s in sigmas])[:, None]
+    return base * (1.0 + noise * rng.standard_normal((len(sigmas), n_seeds)))
+
+
+_SIG = E.sigma_grid(1.0, 1e-2, 4)
+
+
+@pytest.mark.parametrize("protocol", ["resampled", "fixed"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_near_one_rule_accepts_slope_one_rejects_two(protocol, seed):
+    from kmrbf.claims.discrepancy import boot_indices, near_one_rule
+    # 1 % noise on 8 seeds: se(log E) ~ 0.0035 per point, chord slope over 3 steps (0.58 in
+    # log sigma) has se ~ 0.01: the 95 % interval is ~ +-0.03, far from 0 and 2, and misses 1
+    # for slope 2 by ~ 30 half-widths; slope 1 lies inside unless a 1-in-20 event (seeds fixed)
+    S = 8
+    u = np.ones((len(_SIG), S), bool)
+    floor = [1e-12] * len(_SIG)
+    boot = boot_indices(S, [seed, 9])
+    for beta, verdict in ((1.0, "yes"), (2.0, "no")):
+        e = _synthetic(lambda s: 0.3 * s ** beta, _SIG, S, 0.01, seed)
+        r = near_one_rule(_SIG, e, u, floor, protocol=protocol, boot=boot)
+        assert r["verdict"] == verdict, r
+        assert r["window"] == [len(_SIG) - 4, len(_SIG) - 1]
+        assert r["lo"] <= beta <= r["hi"] or protocol == "fixed"
+
+
+def test_near_one_rule_noisy_is_unresolved():
+    from kmrbf.claims.discrepancy import near_one_rule
+    # 100 % noise on 3 seeds: the interval cannot separate 1 from 0 or 2
+    e = np.abs(_synthetic(lambda s: s, _SIG, 3, 1.0, 4)) + 1e-3
+    r = near_one_rule(_SIG, e, np.ones(e.shape, bool), [1e-12] * len(_SIG), protocol="resampled")
+    assert r["verdict"] == "unresolved" and (r["lo"] <= 0.0 or r["hi"] >= 2.0), r
+
+
+def test_near_one_rule_floor_window():
+    from kmrbf.claims.discrepancy import near_one_rule
+    # points after the first E <= floor are ignored; the window ends at the last resolved one
+    e = np.array([_SIG[j] * np.ones(4) if j < 5 else np.zeros(4) for j in range(len(_SIG))])
+    r = near_one_rule(_SIG, e, np.ones(e.shape, bool), [1e-9] * len(_SIG), protocol="resampled")
+    assert r["window"] == [1, 4] and abs(r["est"] - 1.0) < 1e-12 and r["verdict"] == "yes"
+
+
+@pytest.mark.parametrize("protocol", ["resampled", "fixed"])
+def test_growth_rule(protocol):
+    from kmrbf.claims.discrepancy import boot_indices, growth_rule
+    S = 8
+    u = np.ones((len(_SIG), S), bool)
+    floor = [1e-14] * len(_SIG)
+    boot = boot_indices(S, [3, 9])
+    # exp(-c/sigma): exact local slopes c (1/s_{j+1} - 1/s_j)/log(ratio) increase geometrically;
+    # E reaches 1e-14 near sigma = 0.05 (c = 1.5); 1 % noise -> slope se ~ 0.02, steps ~ 0.4 beta
+    grow = _synthetic(lambda s: math.exp(-1.5 / s), _SIG, S, 0.01, 1)
+    r = growth_rule(_SIG, grow, u, floor, protocol=protocol, boot=boot)
+    assert r["verdict"] == "yes" and r["binding"]["j"] == r["L"] - 1, r["binding"]
+    # a power law: all slopes equal -> the last does not exceed the others significantly
+    flat = _synthetic(lambda s: s ** 2, _SIG, S, 0.01, 1)
+    r = growth_rule(_SIG, flat, u, floor, protocol=protocol, boot=boot)
+    assert r["verdict"] == "no" and r["binding"]["lo"] <= 0.0
+    # a slope that grows and then saturates (E ~ exp(-c/(sigma + s0)): slope -> 0 as sigma -> 0)
+    sat = _synthetic(lambda s: math.exp(-1.0 / (s + 0.05)), _SIG, S, 0.01, 1)
+    assert growth_rule(_SIG, sat, u, floor, protocol=protocol, boot=boot)["verdict"] == "no"
+    # one resolved slope only
+    one = np.vstack([np.ones((2, S)), np.zeros((len(_SIG) - 2, S))])
+    assert growth_rule(_SIG, one, u, floor, protocol=protocol, boot=boot)["verdict"] == "unresolved"
+
+
+def test_interval_widened_by_floor():
+    # exact data (no seed spread): the interval is the floor's worst case, sum |c_j| (-log(1 - f_j/E_j))
+    e = np.array([[1.0, 1.0], [0.1, 0.1]])
+    c = [1 / math.log(10), -1 / math.log(10)]
+    est, lo, hi = E.log_linear_interval(c, e, np.ones(e.shape, bool), [0.0, 0.05], protocol="resampled")
+    w = -math.log1p(-0.5) / math.log(10)
+    assert math.isclose(est, 1.0) and math.isclose(hi - est, w) and math.isclose(est - lo, w)
+    assert E.log_linear_interval(c, e, np.ones(e.shape, bool), [0.0, 0.1], protocol="resampled")[1] == -math.inf
+
+
 # ------------------------------------------------------------------ benchmark
 def test_fit_exponents_recovers_known():
     rows = [{"n": n, "k": k, "d": d, "method": "m", "seconds": 3e-9 * n ** 1.0 * k ** 2 * d ** 0.7}
@@ -145,6 +256,15 @@ def test_evidence_runs(cid, tmp_path):
         [(r.name, r.status, r.summary) for r in res.results]
     if cid == "KR-S43":
         assert (tmp_path / "kr_s43_discrepancy.pdf").exists()
+        mono = next(r for r in res.results if r.name == "monotone-decrease")
+        runs = mono.data["runs"]
+        assert runs and all(v["nonconverged"] >= 0 and len(v["n_used"]) == len(v["E"]) for v in runs.values())
+        assert "non-conv./not contr." in mono.tables[0].columns
+        for name in ("entmax-slope-near-1", "softmax-slope-grows"):
+            r = next(r for r in res.results if r.name == name)
+            assert set(r.data["rule"]) and all(v["verdict"] in ("yes", "no", "unresolved")
+                                                for v in r.data["rule"].values())
+            json.dumps(r.data, allow_nan=False)
     if cid == "KR-S53":
         sp = next(r for r in res.results if r.name == "sparsity-accumulation")
         nnz = sp.data["nnz_fraction"]
