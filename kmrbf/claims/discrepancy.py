@@ -276,14 +276,14 @@ def _iv(r: dict[str, Any]) -> str:
                    description="entmax-1.5: the 95% interval of the mean of the last three resolved "
                                "local log-log slopes of E contains 1 (and excludes 0 and 2)")
 def _entmax_slope(ctx: RunContext) -> EvidenceResult:
-    rows, holds, first, out = [], [], None, {}
+    rows, holds, first, out, slopes = [], [], None, {}, {}
     for name, protocol, d, c, boot in _slope_curves(ctx, "1.5"):
+        slopes[f"{name}/{protocol}"] = c["local_slopes"]
         r = near_one_rule(d["sigmas"], c["e"], c["used"], c["floor"], protocol=protocol, boot=boot)
         out[f"{name}/{protocol}"] = r
         ok = r["verdict"] == "yes"
         holds.append((f"{name}/{protocol}", ok))
-        fin = [b for b in c["local_slopes"][: r["window"][1]]] if r["window"] else []
-        last = fin[r["window"][0]:] if r["window"] else []
+        last = c["local_slopes"][r["window"][0]: r["window"][1]] if r["window"] else []
         if not ok and first is None:
             first = (f"{name}, {protocol} protocol: mean of the last resolved local slopes "
                      f"({', '.join(_fmt(b) for b in last) or 'none'}) = {_iv(r)} (95 %): {r['verdict']}")
@@ -305,7 +305,7 @@ def _entmax_slope(ctx: RunContext) -> EvidenceResult:
                       "of initialisations, 2000 resamples; both widened by the resolution floor); "
                       "an interval that also contains 0 or 2 is 'unresolved'. E is 0 (below the "
                       "floor) from the listed sigma on (KR-T4 threshold). " + _EXCL)],
-        data={"local_slopes": {f"{n}/{p}": c["local_slopes"] for n, p, _, c, _ in _slope_curves(ctx, "1.5")},
+        data={"local_slopes": slopes,
               "rule": _finite(out)})
 
 
@@ -313,8 +313,9 @@ def _entmax_slope(ctx: RunContext) -> EvidenceResult:
                    description="softmax: the last resolved local log-log slope of E exceeds every "
                                "earlier one beyond their combined 95% uncertainty")
 def _softmax_slope(ctx: RunContext) -> EvidenceResult:
-    rows, holds, first, out = [], [], None, {}
+    rows, holds, first, out, slopes = [], [], None, {}, {}
     for name, protocol, d, c, boot in _slope_curves(ctx, "1"):
+        slopes[f"{name}/{protocol}"] = c["local_slopes"]
         r = growth_rule(d["sigmas"], c["e"], c["used"], c["floor"], protocol=protocol, boot=boot)
         out[f"{name}/{protocol}"] = r
         ok = r["verdict"] == "yes"
@@ -346,5 +347,5 @@ def _softmax_slope(ctx: RunContext) -> EvidenceResult:
                       "above 'max measurable' = log(E_L/floor)/log(sigma ratio) can appear at the last "
                       "step: unbounded growth cannot be observed on this grid, only growth without "
                       "saturation up to the float64 floor. " + _EXCL)],
-        data={"local_slopes": {f"{n}/{p}": c["local_slopes"] for n, p, _, c, _ in _slope_curves(ctx, "1")},
+        data={"local_slopes": slopes,
               "rule": _finite(out)})

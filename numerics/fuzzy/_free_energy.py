@@ -115,6 +115,14 @@ def _log_or_neg_inf(U: np.ndarray) -> np.ndarray:
         return np.log(U)
 
 
+def _log_inputs(X: Any, M: Any, U: Any, U_prev: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validated ``(D, log U, log U_prev)`` for the objectives (``log 0 = -inf``)."""
+    D = np.asarray(sq_distances(X, M))
+    U = _check_memberships(U, "U", D.shape)
+    Up = _check_memberships(U_prev, "U_prev", D.shape)
+    return D, _log_or_neg_inf(U), _log_or_neg_inf(Up)
+
+
 def free_energy(X: Any, M: Any, U: Any, U_prev: Any, *, lambda_e: float, lambda_kl: float) -> float:
     r"""VF eq. 3/6: :math:`\sum ud-\lambda_e\sum u\log u+\lambda_{kl}\sum u\log(u/u^{prev})`.
 
@@ -127,10 +135,7 @@ def free_energy(X: Any, M: Any, U: Any, U_prev: Any, *, lambda_e: float, lambda_
     >>> round(free_energy(X, M, U, U, lambda_e=5.0, lambda_kl=0.5), 12)  # 2 + 5 log 2
     5.4657359028
     """
-    D = np.asarray(sq_distances(X, M))
-    U = _check_memberships(U, "U", D.shape)
-    Up = _check_memberships(U_prev, "U_prev", D.shape)
-    return _free_energy_log(D, _log_or_neg_inf(U), _log_or_neg_inf(Up), float(lambda_e), float(lambda_kl))
+    return _free_energy_log(*_log_inputs(X, M, U, U_prev), float(lambda_e), float(lambda_kl))
 
 
 def consistent_objective(X: Any, M: Any, U: Any, U_prev: Any, *, lambda_e: float, lambda_kl: float) -> float:
@@ -150,8 +155,5 @@ def consistent_objective(X: Any, M: Any, U: Any, U_prev: Any, *, lambda_e: float
     >>> round(consistent_objective(X, M, U, U, lambda_e=5.0, lambda_kl=0.5), 12)  # 2 + 5 log 2
     5.4657359028
     """
-    D = np.asarray(sq_distances(X, M))
-    U = _check_memberships(U, "U", D.shape)
-    Up = _check_memberships(U_prev, "U_prev", D.shape)
-    return _consistent_log(D, _log_or_neg_inf(U), _log_or_neg_inf(Up), float(lambda_e), float(lambda_kl))
+    return _consistent_log(*_log_inputs(X, M, U, U_prev), float(lambda_e), float(lambda_kl))
 
