@@ -1,4 +1,4 @@
-r"""``kmrbf bench``: time one iteration of Lloyd / soft-Lloyd and fit the scaling exponents (KR §5.3).
+r"""Benchmark kernels (``kmrbf bench``, and KR-S53's evidence): time one iteration of Lloyd / soft-Lloyd and fit the scaling exponents (KR §5.3).
 
 Methods (one iteration each, public API, float64 NumPy, default chunking):
 
@@ -22,19 +22,14 @@ it) to show that the chunked path never holds an :math:`N\times K\times D` array
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import math
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from .cli import SUBCOMMANDS
 
 __all__ = ["METHODS", "make_problem", "time_call", "run_bench", "fit_exponents", "peak_memory",
            "format_bench", "make_blobs_problem", "nnz_fraction", "sparse_accumulate",
@@ -44,10 +39,10 @@ __all__ = ["METHODS", "make_problem", "time_call", "run_bench", "fit_exponents",
 def _methods() -> dict[str, Callable[[np.ndarray, np.ndarray, float], Any]]:
     from kmrbf.numerics import lloyd_step, soft_centroids
     return {
-        "lloyd": lambda X, M, s: lloyd_step(X, M),
-        "softmax": lambda X, M, s: soft_centroids(X, M, s, alpha=1.0),
-        "entmax15": lambda X, M, s: soft_centroids(X, M, s, alpha=1.5),
-        "entmax-bisect": lambda X, M, s: soft_centroids(X, M, s, alpha=1.25),
+        "lloyd": lambda X, M, sigma: lloyd_step(X, M),
+        "softmax": lambda X, M, sigma: soft_centroids(X, M, sigma, alpha=1.0),
+        "entmax15": lambda X, M, sigma: soft_centroids(X, M, sigma, alpha=1.5),
+        "entmax-bisect": lambda X, M, sigma: soft_centroids(X, M, sigma, alpha=1.25),
     }
 
 
@@ -57,8 +52,8 @@ METHODS = ("lloyd", "softmax", "entmax15", "entmax-bisect")
 def make_problem(n: int, k: int, d: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
     r"""Standard normal ``X`` (n, d), ``M`` = k rows of X, :math:`\sigma=0.1d` (sparse-ish entmax).
 
-    >>> X, M, s = make_problem(10, 3, 2)
-    >>> X.shape, M.shape, s
+    >>> X, M, sigma = make_problem(10, 3, 2)
+    >>> X.shape, M.shape, sigma
     ((10, 2), (3, 2), 0.2)
     """
     rng = np.random.default_rng(seed)
@@ -92,9 +87,9 @@ def _run_bench(ns, ks, ds, repeat, methods, seed, progress):
     for n, k, d in itertools.product(ns, ks, ds):
         if k > n:
             raise ValueError(f"k={k} must be <= n={n}")
-        X, M, s = make_problem(n, k, d, seed=seed)
+        X, M, sigma = make_problem(n, k, d, seed=seed)
         for m in methods:
-            t = time_call(lambda: table[m](X, M, s), repeat)
+            t = time_call(lambda: table[m](X, M, sigma), repeat)
             rows.append({"n": n, "k": k, "d": d, "method": m, "seconds": t})
         if progress:
             progress(f"bench n={n} k={k} d={d}")
@@ -135,12 +130,12 @@ def peak_memory(n: int, k: int, d: int, *, chunk_size: int | None = None, seed: 
     """
     from kmrbf.numerics import soft_centroids
     from kmrbf.numerics.validation import check_chunk_size
-    X, M, s = make_problem(n, k, d, seed=seed)
+    X, M, sigma = make_problem(n, k, d, seed=seed)
     chunk = check_chunk_size(chunk_size)
-    soft_centroids(X, M, s, alpha=1.5, chunk_size=chunk)  # warm caches outside the trace
+    soft_centroids(X, M, sigma, alpha=1.5, chunk_size=chunk)  # warm caches outside the trace
     tracemalloc.start()
     try:
-        soft_centroids(X, M, s, alpha=1.5, chunk_size=chunk)
+        soft_centroids(X, M, sigma, alpha=1.5, chunk_size=chunk)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -263,18 +258,18 @@ def _run_sparsity(ns, ks, ds, factors, repeat, seed, dense, progress):
         X, M, g = make_blobs_problem(n, k, d, seed=seed)
         t_lloyd = time_call(lambda: lloyd_step(X, M), repeat)
         for f in factors:
-            s = f * g
-            P = np.asarray(responsibilities(X, M, s, alpha=1.5))
+            sigma = f * g
+            P = np.asarray(responsibilities(X, M, sigma, alpha=1.5))
             C = sp.csr_array(P)
             rows.append({
-                "n": n, "k": k, "d": d, "sigma_factor": f, "sigma": s, "g": g,
+                "n": n, "k": k, "d": d, "sigma_factor": f, "sigma": sigma, "g": g,
                 "nnz_fraction": nnz_fraction(P),
                 "acc_dense": _time_small(lambda: P.T @ X, repeat),
                 "acc_sparse": _time_small(lambda: C.T @ X, repeat),
                 "acc_sparse_build": _time_small(lambda: sparse_accumulate(P, X), repeat),
                 "lloyd": t_lloyd,
-                "entmax_sparse": time_call(lambda: entmax_sparse_step(X, M, s), repeat),
-                "entmax_dense": time_call(lambda: soft_centroids(X, M, s, alpha=1.5), repeat) if dense else None,
+                "entmax_sparse": time_call(lambda: entmax_sparse_step(X, M, sigma), repeat),
+                "entmax_dense": time_call(lambda: soft_centroids(X, M, sigma, alpha=1.5), repeat) if dense else None,
             })
             if progress:
                 progress(f"sparsity n={n} k={k} d={d} sigma={f}g")
@@ -300,53 +295,3 @@ def format_sparsity(rows: Sequence[dict[str, Any]]) -> str:
     w = [max(len(row[c]) for row in lines) for c in range(len(head))]
     return "\n".join("  ".join(c.rjust(x) for c, x in zip(row, w)) for row in lines) + \
         "\n(times in ms: min over repeats of 1-thread CPU time; ratios < 1 = numerator faster)"
-
-
-def _add_bench(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--n", type=int, nargs="+", default=[8192, 32768], help="numbers of points (multiples of the 4096-row chunk)")
-    p.add_argument("--k", type=int, nargs="+", default=[8, 32], help="numbers of clusters")
-    p.add_argument("--d", type=int, nargs="+", default=[32, 128], help="dimensions")
-    p.add_argument("--repeat", type=int, default=5, help="repeats per point (minimum taken)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", type=Path, metavar="PATH", help="write timings, fits and memory as JSON")
-    p.add_argument("--sparsity", action="store_true",
-                   help="instead: entmax-1.5 sparsity vs accumulation cost and vs Lloyd (blobs data)")
-    p.add_argument("--sigma-factors", type=float, nargs="+", default=[0.1, 0.5, 0.75, 1.0],
-                   help="with --sparsity: sigma / g, g = median gap d_(2) - d_(1) of the blobs")
-
-
-def _cmd_bench(args: argparse.Namespace) -> int:
-    """Time one iteration of Lloyd, soft-Lloyd (softmax, entmax-1.5, bisection) per (N, K, D)."""
-    if args.repeat < 1:
-        raise ValueError(f"--repeat must be >= 1; got {args.repeat}")
-    for name in ("n", "k", "d"):
-        if min(getattr(args, name)) < 1:
-            raise ValueError(f"--{name} values must be >= 1; got {getattr(args, name)}")
-    if args.sparsity:
-        if min(args.sigma_factors) <= 0:
-            raise ValueError(f"--sigma-factors must be > 0; got {args.sigma_factors}")
-        srows = run_sparsity_bench(args.n, args.k, args.d, args.sigma_factors, repeat=args.repeat,
-                                   seed=args.seed)
-        print(format_sparsity(srows))
-        if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps({"sparsity": srows, "repeat": args.repeat}, indent=1) + "\n")
-            print(f"wrote {args.json}")
-        return 0
-    rows = run_bench(args.n, args.k, args.d, repeat=args.repeat, seed=args.seed)
-    fits = fit_exponents(rows)
-    mem = peak_memory(max(args.n), max(args.k), max(args.d), seed=args.seed)
-    print(format_bench(rows, fits))
-    print(f"\npeak memory of one entmax15 step at n={mem['n']} k={mem['k']} d={mem['d']} "
-          f"(chunk {mem['chunk_size']}): {mem['peak_bytes'] / 2**20:.2f} MiB; an N*K*D float64 "
-          f"array would be {mem['nkd_bytes'] / 2**20:.2f} MiB, N*K {mem['nk_bytes'] / 2**20:.2f} MiB, "
-          f"N*D {mem['nd_bytes'] / 2**20:.2f} MiB")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"timings": rows, "exponents": fits, "memory": mem,
-                                         "repeat": args.repeat}, indent=1) + "\n")
-        print(f"wrote {args.json}")
-    return 0
-
-
-SUBCOMMANDS["bench"] = (_add_bench, _cmd_bench)

@@ -4,16 +4,16 @@ A result is stored under a key that hashes everything it can depend on:
 
 - the evidence identity (claim id, name, kind, role) and :attr:`Evidence.version`
   (by default a hash of the evidence function's source);
-- the source files the evidence runs: its own module (and, for wrappers such as
-  :func:`kmrbf.property.property_evidence`, the modules of the functions it
-  closes over), the private helper modules ``kmrbf/claims/_*.py``,
-  ``kmrbf/strategies.py``, ``kmrbf/property.py``, ``kmrbf/profiles.py``, and every
-  source file of the ``kmrbf.numerics`` and ``kmrbf.theory`` packages;
+- every project source file the claim's evidence module can reach through its
+  imports (:func:`source_digest`, computed from the import graph by
+  :mod:`kmrbf.importgraph`: the module itself, the evidence helpers, the kernels,
+  the derivations -- whatever it imports, directly or not, including imports
+  inside functions);
 - the run profile (all fields, the seed included);
 - the Python version and the versions of the numerical libraries.
 
-So editing one evidence module recomputes that module's evidence only; editing
-the numerics recomputes everything.  Results with status ``error`` or
+So editing one claim module recomputes that claim's evidence only; editing a
+helper recomputes every claim that imports it.  Results with status ``error`` or
 ``skipped`` are never stored (they reflect the environment, not the code).
 Figures a result references are copied into the cache entry and restored into
 the output directory when missing there; if neither copy exists the result is
@@ -30,28 +30,20 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
+from .claims import module_name
+from .evidence.model import Evidence, EvidenceResult
+from .importgraph import digest_files, import_graph, module_files, reachable
 from .profiles import Profile
-from .registry import (
-    ClaimResult,
-    Evidence,
-    EvidenceResult,
-    RunContext,
-    aggregate_verdict,
-    evidence_for,
-    get_claim,
-    run_evidence,
-)
 
-__all__ = ["ResultCache", "DEFAULT_CACHE_DIR", "run_claim_cached", "write_atomic", "source_digest"]
+__all__ = ["ResultCache", "DEFAULT_CACHE_DIR", "write_atomic", "source_digest"]
 
 DEFAULT_CACHE_DIR = Path(".kmrbf-cache")
 #: bump when the stored format or the key recipe changes
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _NOT_CACHED = ("error", "skipped")
 _LIBS = ("numpy", "scipy", "sympy", "mpmath", "hypothesis", "python-flint", "scikit-learn", "torch")
 
@@ -89,78 +81,37 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def _hash_files(paths: Iterable[Path], h: Any) -> None:
-    for p in sorted({Path(p).resolve() for p in paths}):
+def _environment() -> str:
+    parts = [f"python {sys.version_info[:2]}"]
+    for lib in _LIBS:
         try:
-            data = p.read_bytes()
-        except OSError:
-            data = b"<unreadable>"
-        h.update(p.name.encode() + b"\0" + hashlib.sha256(data).digest())
+            parts.append(f"{lib} {importlib.metadata.version(lib)}")
+        except importlib.metadata.PackageNotFoundError:
+            parts.append(f"{lib} absent")
+    return "; ".join(parts)
 
 
-def _package_files(modname: str) -> list[Path]:
-    """The ``.py`` files of a module or package, located without importing it."""
-    try:
-        spec = importlib.util.find_spec(modname)
-    except (ImportError, ValueError):
-        return []
-    if spec is None:
-        return []
-    if spec.submodule_search_locations:
-        return [p for d in spec.submodule_search_locations for p in Path(d).rglob("*.py")
-                if "__pycache__" not in p.parts]
-    return [Path(spec.origin)] if spec.origin and spec.origin.endswith(".py") else []
+def source_digest(module: str, roots: Mapping[str, Path] | None = None) -> str:
+    """Hash of every project source file ``module`` reaches through its imports.
+
+    Parameters
+    ----------
+    module : str
+        A project module, e.g. ``"kmrbf.claims.kr_t3"``.
+    roots : mapping of str to Path, optional
+        Package -> directory of the source tree (default: the installed project,
+        :func:`kmrbf.importgraph.project_roots`); tests point it at a scratch copy.
+
+    Returns
+    -------
+    str
+        Hex SHA-256 over the reachable files' names and contents.
+    """
+    return _reachable_digest(module, module_files(roots), import_graph(roots))
 
 
-def _module_file(modname: str | None) -> Path | None:
-    mod = sys.modules.get(modname or "")
-    f = getattr(mod, "__file__", None)
-    return Path(f) if f else None
-
-
-def _functions_of(run: Callable[..., Any]) -> list[Callable[..., Any]]:
-    """``run`` and the functions it closes over / wraps (one level deep)."""
-    funcs = [run]
-    wrapped = getattr(run, "__wrapped__", None)
-    if callable(wrapped):
-        funcs.append(wrapped)
-    for cell in getattr(run, "__closure__", None) or ():
-        try:
-            v = cell.cell_contents
-        except ValueError:
-            continue
-        if callable(v) and hasattr(v, "__module__") and hasattr(v, "__code__"):
-            funcs.append(v)
-    return funcs
-
-
-_shared_digest: str | None = None
-
-
-def source_digest(ev: Evidence) -> str:
-    """Hash of the source files ``ev`` depends on (see the module docstring)."""
-    global _shared_digest
-    if _shared_digest is None:
-        h = hashlib.sha256()
-        shared: list[Path] = []
-        for m in ("kmrbf.strategies", "kmrbf.property", "kmrbf.profiles"):
-            shared += _package_files(m)
-        claims_dir = Path(__file__).parent / "claims"
-        shared += [p for p in claims_dir.glob("_*.py") if p.name != "__init__.py"]
-        for pkg in ("kmrbf.numerics", "kmrbf.theory"):
-            shared += _package_files(pkg)
-        _hash_files(shared, h)
-        h.update(f"python {sys.version_info[:2]}".encode())
-        for lib in _LIBS:
-            try:
-                h.update(f"{lib} {importlib.metadata.version(lib)}".encode())
-            except importlib.metadata.PackageNotFoundError:
-                h.update(f"{lib} absent".encode())
-        _shared_digest = h.hexdigest()
-    h = hashlib.sha256(_shared_digest.encode())
-    own = [_module_file(getattr(f, "__module__", None)) for f in _functions_of(ev.run)]
-    _hash_files([p for p in own if p is not None], h)
-    return h.hexdigest()
+def _reachable_digest(module: str, files: Mapping[str, Path], graph: Mapping[str, set[str]]) -> str:
+    return digest_files(files[m] for m in reachable(module, graph))
 
 
 @dataclass
@@ -180,6 +131,13 @@ class ResultCache:
     read: bool = True
     hits: list[str] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
+    _graph: tuple[dict[str, Path], dict[str, set[str]]] | None = field(default=None, repr=False)
+
+    def _digest(self, module: str) -> str:
+        # the import graph is read once per cache object (one run)
+        if self._graph is None:
+            self._graph = (module_files(), import_graph())
+        return _reachable_digest(module, *self._graph)
 
     def key(self, ev: Evidence, profile: Profile) -> str:
         material = {
@@ -189,7 +147,8 @@ class ResultCache:
             "kind": ev.kind,
             "role": ev.role,
             "version": ev.version,
-            "sources": source_digest(ev),
+            "sources": self._digest(module_name(ev.claim_id)),
+            "environment": _environment(),
             "profile": asdict(profile),
         }
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
@@ -235,30 +194,7 @@ class ResultCache:
         write_atomic(entry / "result.json", json.dumps(doc, indent=1, sort_keys=True, default=str))
         return True
 
-    def run(self, ev: Evidence, ctx: RunContext) -> EvidenceResult:
-        """The cached result of ``ev`` if there is one, else run it and store the result."""
-        res = self.load(ev, ctx.profile, ctx.out_dir)
-        if res is not None:
-            self.hits.append(ev.key)
-            ctx.report(f"{ev.key}: {ev.kind} {res.status} (cached)")
-            return res
-        ctx.report(f"{ev.key}: {ev.kind} running")
-        res = run_evidence(ev, ctx)
-        self.misses.append(ev.key)
-        self.store(ev, ctx.profile, ctx.out_dir, res)
-        ctx.report(f"{ev.key}: {ev.kind} {res.status} ({res.seconds:.1f}s)")
-        return res
-
     def clear(self) -> None:
         """Delete the whole cache directory."""
         shutil.rmtree(self.root, ignore_errors=True)
 
-
-def run_claim_cached(claim_id: str, ctx: RunContext, cache: ResultCache) -> ClaimResult:
-    """Like :func:`kmrbf.registry.run_claim`, taking results from ``cache`` where valid."""
-    claim = get_claim(claim_id)
-    results = []
-    for ev in evidence_for(claim_id):
-        results.append(cache.run(ev, ctx))
-    verdict, condition = aggregate_verdict(results)
-    return ClaimResult(claim, results, verdict, condition)

@@ -1,104 +1,45 @@
-"""The ``kmrbf`` command line.
+"""The ``kmrbf`` command line: parses arguments and calls the runner, the report, the studies.
 
-``kmrbf check [ID ...] [--profile dev|ci|thorough] [--json PATH]``
+``kmrbf check [ID ...] [--profile dev|ci|thorough] [--json PATH] [--out DIR]``
     run the evidence of the named claims (all by default), print a verdict table,
     optionally write the results as JSON.
+``kmrbf report [ID ...] [--profile ...] [--out DIR] [--no-pdf] [--fresh] [--cache-dir DIR]``
+    run the evidence (cached) and write the LaTeX verification report (and its PDF).
+``kmrbf precision [--out DIR] [--dtypes ...] [--impls ...] [--grid N] [--data-grid N] [--no-cache]``
+    the precision study of KR-S36-underflow: tables and figures.
+``kmrbf bench [--n ...] [--k ...] [--d ...] [--repeat R] [--json PATH] [--sparsity]``
+    time one iteration of Lloyd / soft-Lloyd and fit the scaling exponents (KR-S53).
 
-Other subcommands (``report``, ``precision``, ``bench``) register themselves in
-:data:`SUBCOMMANDS` from their own modules.
+This module is the top of the import layers: nothing imports it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-from .profiles import PROFILES, get_profile
-from .registry import ClaimResult, RunContext, all_claims, get_claim, run_claim
+from . import bench
+from .cache import DEFAULT_CACHE_DIR, write_atomic
+from .numerics import precision
+from .profiles import PROFILES
+from .report.build import TEX_INSTALL_HINT, LatexError, build_report
+from .runner import DEFAULT_OUT, format_table, progress_printer, results_to_json, run_check
 
-__all__ = ["main", "run_check", "results_to_json", "format_table", "SUBCOMMANDS"]
+__all__ = ["main", "SUBCOMMANDS"]
 
-#: name -> (add_arguments(parser), handler(args) -> exit code).  Modules extend this.
-SUBCOMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
-
-DEFAULT_OUT = Path("report") / "build"
-
-
-def _progress_printer(stream: Any = sys.stderr) -> Callable[[str], None]:
-    t0 = time.perf_counter()
-
-    def progress(message: str) -> None:
-        print(f"[{time.perf_counter() - t0:7.1f}s] {message}", file=stream, flush=True)
-
-    return progress
+Handler = Callable[[argparse.Namespace], int]
 
 
-def run_check(
-    ids: Sequence[str] | None = None,
-    *,
-    profile: str | None = "ci",
-    out_dir: Path = DEFAULT_OUT,
-    progress: Callable[[str], None] | None = None,
-    cache: Any = None,
-) -> list[ClaimResult]:
-    """Run the evidence of ``ids`` (all claims when empty) and return their results.
-
-    ``cache`` (a :class:`kmrbf.cache.ResultCache`) supplies stored results where
-    their content hash still matches and stores the new ones; ``None`` runs
-    everything.
-    """
-    claims = [get_claim(i) for i in ids] if ids else all_claims()
-    ctx = RunContext(profile=get_profile(profile), out_dir=Path(out_dir), progress=progress)
-    results = []
-    for n, claim in enumerate(claims, 1):
-        ctx.report(f"({n}/{len(claims)}) {claim.id}")
-        if cache is None:
-            res = run_claim(claim.id, ctx)
-        else:
-            from .cache import run_claim_cached
-
-            res = run_claim_cached(claim.id, ctx, cache)
-        ctx.report(f"({n}/{len(claims)}) {claim.id}: {res.verdict}")
-        results.append(res)
-    return results
+def _dump_json(path: Path, doc: dict) -> None:
+    write_atomic(path, json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def results_to_json(results: Sequence[ClaimResult], *, profile: str) -> dict[str, Any]:
-    """The JSON document written by ``kmrbf check --json``."""
-    return {"profile": profile, "claims": [r.to_dict() for r in results]}
-
-
-def format_table(results: Sequence[ClaimResult]) -> str:
-    """A plain-text verdict table: id, verdict, evidence kinds, examples, seconds."""
-    rows = [("claim", "verdict", "evidence", "examples", "seconds")]
-    notes = []
-    for r in results:
-        kinds = ",".join(sorted({f"{e.kind}:{e.status}" for e in r.results})) or "-"
-        verdict = r.verdict
-        if r.condition:
-            notes.append(f"[{len(notes) + 1}] {r.claim.id}: {r.condition}")
-            verdict += f" [{len(notes)}]"
-        rows.append((r.claim.id, verdict, kinds, str(r.examples), f"{r.seconds:.1f}"))
-    widths = [max(len(row[c]) for row in rows) for c in range(5)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    if notes:
-        lines += ["", "conditions:", *notes]
-    return "\n".join(lines)
-
-
-def _write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
-    tmp.replace(path)
-
-
+# ---------------------------------------------------------------------------------- check
 def _add_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
     p.add_argument("--profile", choices=sorted(PROFILES), default="ci")
@@ -107,7 +48,8 @@ def _add_check(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    results = run_check(args.ids, profile=args.profile, out_dir=args.out, progress=_progress_printer())
+    """Run the evidence of the named claims and print the verdict table."""
+    results = run_check(args.ids, profile=args.profile, out_dir=args.out, progress=progress_printer())
     print(format_table(results))
     for r in results:
         for e in r.results:
@@ -116,28 +58,172 @@ def _cmd_check(args: argparse.Namespace) -> int:
             if e.status == "error":
                 print(f"\n{r.claim.id} / {e.name}: ERROR {e.summary}")
     if args.json:
-        _write_json_atomic(args.json, results_to_json(results, profile=args.profile))
+        _dump_json(args.json, results_to_json(results, profile=args.profile))
         print(f"\nwrote {args.json}")
     return 1 if any(e.status == "error" for r in results for e in r.results) else 0
 
 
-SUBCOMMANDS["check"] = (_add_check, _cmd_check)
+# --------------------------------------------------------------------------------- report
+def _add_report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="ci",
+                   help="run size (default: ci, deterministic)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                   help=f"output directory (default: {DEFAULT_OUT})")
+    p.add_argument("--no-pdf", action="store_true", help="write the .tex only, skip latexmk")
+    p.add_argument("--fresh", action="store_true", help="ignore cached evidence results")
+    p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
+                   help=f"result cache (default: {DEFAULT_CACHE_DIR})")
 
 
-def _load_subcommands() -> None:
-    # modules that add subcommands; absent ones are simply not offered
-    import importlib
+def _report_command(args: argparse.Namespace) -> str:
+    parts = ["kmrbf", "report", *args.ids, "--profile", args.profile, "--out", str(args.out)]
+    if args.no_pdf:
+        parts.append("--no-pdf")
+    if args.fresh:
+        parts.append("--fresh")
+    if args.cache_dir != DEFAULT_CACHE_DIR:
+        parts += ["--cache-dir", str(args.cache_dir)]
+    return shlex.join(parts)
 
-    for mod in ("kmrbf.report.cli", "kmrbf.numerics.precision_cli", "kmrbf.bench"):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    """Run the evidence and write the LaTeX verification report (and its PDF)."""
+    try:
+        out = build_report(args.ids, profile=args.profile, out_dir=args.out, pdf=not args.no_pdf,
+                           fresh=args.fresh, cache_dir=args.cache_dir, progress=progress_printer(),
+                           command=_report_command(args))
+    except LatexError as exc:
+        print(f"kmrbf report: LaTeX failed\n{exc}", file=sys.stderr)
+        return 1
+    print(format_table(out.results))
+    errors = [f"{r.claim.id}/{e.name}: {e.summary}" for r in out.results for e in r.results
+              if e.status == "error"]
+    for line in errors:
+        print(f"error: evidence crashed (the report shows its traceback): {line}", file=sys.stderr)
+    print(f"\n{len(out.computed)} evidence computed, {len(out.cached)} from the cache; "
+          f"{out.seconds:.1f} s")
+    print(f"wrote {out.json}, {out.tex}, {out.run_info}")
+    if out.pdf is not None:
+        print(f"wrote {out.pdf} (latexmk {out.latex_seconds:.1f} s)")
+    elif not args.no_pdf:
+        print(TEX_INSTALL_HINT, file=sys.stderr)
+    # the report is written either way; a crashed evidence still fails the command,
+    # as it does for `kmrbf check`
+    return 1 if errors else 0
+
+
+# ------------------------------------------------------------------------------ precision
+def _add_precision(p: argparse.ArgumentParser) -> None:
+    d = precision.StudyParams()
+    p.add_argument("--out", type=Path, default=Path("report") / "build" / "precision",
+                   help="directory for tables (CSV, JSON) and figures (PDF, PNG)")
+    p.add_argument("--dtypes", nargs="+", choices=precision.DTYPES, default=list(d.dtypes))
+    p.add_argument("--impls", nargs="+", choices=precision.IMPLEMENTATIONS, default=list(d.impls))
+    p.add_argument("--grid", type=int, default=d.logit_n, help="logit grid is GRID x GRID")
+    p.add_argument("--data-grid", type=int, default=d.data_n, help="(sigma, Delta) grid size")
+    p.add_argument("--blobs", type=int, default=d.blobs_n, help="blobs sample size")
+    p.add_argument("--no-cache", action="store_true", help="recompute even if cached")
+
+
+def _cmd_precision(args: argparse.Namespace) -> int:
+    """Run the precision study (softmax underflow vs entmax-1.5, per dtype and implementation).
+
+    Results are cached in ``OUT/precision_cache/<hash of the parameters>.json``; a rerun with
+    the same parameters only redraws the tables and figures.  Progress goes to stderr.
+    """
+    if args.grid < 2 or args.data_grid < 2:
+        raise ValueError(f"--grid={args.grid} and --data-grid={args.data_grid} must be >= 2")
+    params = precision.StudyParams(dtypes=tuple(args.dtypes), impls=tuple(args.impls),
+                                   logit_n=args.grid, data_n=args.data_grid, blobs_n=args.blobs)
+    progress = progress_printer()
+    cache = args.out / "precision_cache" / f"{params.key()}.json"
+    if cache.exists() and not args.no_cache:
+        progress(f"cached: {cache}")
+        study = json.loads(cache.read_text())
+    else:
+        study = precision.run_study(params, progress=progress)
+        write_atomic(cache, json.dumps(study, default=str))
+    files = precision.write_tables(study, args.out) + precision.write_figures(study, args.out)
+    v = study["verdict"]
+    print(f"KR-S36-underflow: {v['status']}" + (f" [{v['condition']}]" if v["condition"] else ""))
+    for r in study["thresholds"]:
+        if r["threshold"] in ("nan_scale", "saturation_gap", "underflow_gap"):
+            print(f"  {r['dtype']:8s} {r['impl']:8s} {r['threshold']:15s} "
+                  f"predicted {r['predicted']:.6g}  measured {r['measured']:.6g}")
+    print(f"wrote {len(files)} files to {args.out}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------- bench
+def _add_bench(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--n", type=int, nargs="+", default=[8192, 32768],
+                   help="numbers of points (multiples of the 4096-row chunk)")
+    p.add_argument("--k", type=int, nargs="+", default=[8, 32], help="numbers of clusters")
+    p.add_argument("--d", type=int, nargs="+", default=[32, 128], help="dimensions")
+    p.add_argument("--repeat", type=int, default=5, help="repeats per point (minimum taken)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", type=Path, metavar="PATH", help="write timings, fits and memory as JSON")
+    p.add_argument("--sparsity", action="store_true",
+                   help="instead: entmax-1.5 sparsity vs accumulation cost and vs Lloyd (blobs data)")
+    p.add_argument("--sigma-factors", type=float, nargs="+", default=[0.1, 0.5, 0.75, 1.0],
+                   help="with --sparsity: sigma / g, g = median gap d_(2) - d_(1) of the blobs")
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    """Time one iteration of Lloyd, soft-Lloyd (softmax, entmax-1.5, bisection) per (N, K, D)."""
+    if args.repeat < 1:
+        raise ValueError(f"--repeat must be >= 1; got {args.repeat}")
+    for name in ("n", "k", "d"):
+        if min(getattr(args, name)) < 1:
+            raise ValueError(f"--{name} values must be >= 1; got {getattr(args, name)}")
+    if args.sparsity:
+        if min(args.sigma_factors) <= 0:
+            raise ValueError(f"--sigma-factors must be > 0; got {args.sigma_factors}")
+        srows = bench.run_sparsity_bench(args.n, args.k, args.d, args.sigma_factors,
+                                         repeat=args.repeat, seed=args.seed)
+        print(bench.format_sparsity(srows))
+        if args.json:
+            _dump_json(args.json, {"sparsity": srows, "repeat": args.repeat})
+            print(f"wrote {args.json}")
+        return 0
+    rows = bench.run_bench(args.n, args.k, args.d, repeat=args.repeat, seed=args.seed)
+    fits = bench.fit_exponents(rows)
+    mem = bench.peak_memory(max(args.n), max(args.k), max(args.d), seed=args.seed)
+    print(bench.format_bench(rows, fits))
+    print(f"\npeak memory of one entmax15 step at n={mem['n']} k={mem['k']} d={mem['d']} "
+          f"(chunk {mem['chunk_size']}): {mem['peak_bytes'] / 2**20:.2f} MiB; an N*K*D float64 "
+          f"array would be {mem['nkd_bytes'] / 2**20:.2f} MiB, N*K {mem['nk_bytes'] / 2**20:.2f} MiB, "
+          f"N*D {mem['nd_bytes'] / 2**20:.2f} MiB")
+    if args.json:
+        _dump_json(args.json, {"timings": rows, "exponents": fits, "memory": mem, "repeat": args.repeat})
+        print(f"wrote {args.json}")
+    return 0
+
+
+SUBCOMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler]] = {
+    "check": (_add_check, _cmd_check),
+    "report": (_add_report, _cmd_report),
+    "precision": (_add_precision, _cmd_precision),
+    "bench": (_add_bench, _cmd_bench),
+}
+"""name -> (add_arguments(parser), handler(args) -> exit code)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _load_subcommands()
+    """Entry point of the ``kmrbf`` console script.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 on success, 1 if evidence crashed or LaTeX failed, 2 on bad
+        arguments, 130 on interruption.
+    """
     parser = argparse.ArgumentParser(prog="kmrbf", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (add_args, handler) in SUBCOMMANDS.items():
@@ -145,10 +231,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         add_args(p)
         p.set_defaults(_handler=handler)
     args = parser.parse_args(argv)
+    t0 = time.perf_counter()
     try:
         return args._handler(args)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"interrupted after {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         return 130
     except ValueError as exc:
         parser.exit(2, f"kmrbf {args.command}: error: {exc}\n")

@@ -27,11 +27,6 @@ BLOBS_N = 60         # blobs sample size
 # **gap** $(d_{(2)}-d_{(1)})/\sigma$.
 
 # %%
-import math
-
-import matplotlib
-import matplotlib.pyplot as plt
-
 from kmrbf.numerics import precision as P
 
 # %matplotlib inline

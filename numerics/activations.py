@@ -37,7 +37,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._compat import device_of, quiet_fp
+from ._compat import quiet_fp
+from ._kernels import _entmax15, _entmax_bisect, _log_sum_exp, _softmax, _softmax_naive, _sparsemax
 from .validation import check_alpha, check_logits
 
 __all__ = [
@@ -50,180 +51,30 @@ __all__ = [
 ]
 
 
-# ---------------------------------------------------------------------------------------
-# helpers
-
-
-def _to_last(z: Any, xp: Any, axis: int) -> Any:
-    ax = axis % z.ndim
-    return z if ax == z.ndim - 1 else xp.moveaxis(z, ax, -1)
-
-
-def _from_last(p: Any, xp: Any, axis: int) -> Any:
-    ax = axis % p.ndim
-    return p if ax == p.ndim - 1 else xp.moveaxis(p, -1, ax)
-
-
-def _shift(z: Any, xp: Any) -> Any:
-    """``z - max(z)`` along the last axis; rows with max -inf are shifted by 0."""
-    m = xp.max(z, axis=-1, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    return z - m
-
-
-# ---------------------------------------------------------------------------------------
-# private dtype-preserving kernels (no validation)
-
-
-def _softmax(z: Any, xp: Any, axis: int = -1) -> Any:
-    """Max-shifted softmax in the dtype of ``z`` (rows all -inf give NaN)."""
-    zl = _to_last(z, xp, axis)
-    m = xp.max(zl, axis=-1, keepdims=True)
-    e = xp.exp(zl - m)
-    return _from_last(e / xp.sum(e, axis=-1, keepdims=True), xp, axis)
-
-
-def _softmax_naive(z: Any, xp: Any, axis: int = -1) -> Any:
-    """Textbook ``exp(z) / sum(exp(z))`` in the dtype of ``z`` (may give NaN)."""
-    e = xp.exp(z)
-    return e / xp.sum(e, axis=axis, keepdims=True)
-
-
-def _log_sum_exp(z: Any, xp: Any, axis: int = -1) -> Any:
-    """``max + log(sum(exp(z - max)))`` in the dtype of ``z``; ``-inf`` for rows all -inf."""
-    zl = _to_last(z, xp, axis)
-    m = xp.max(zl, axis=-1, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    s = xp.log(xp.sum(xp.exp(zl - m), axis=-1, keepdims=True)) + m
-    return s[..., 0]
-
-
-def _sparse_threshold_support(x: Any, xp: Any, power: str) -> Any:
-    r"""Support mask of sparsemax (``power='1'``) / entmax-1.5 (``power='2'``) on shifted ``x``.
-
-    ``x`` has max 0 along the last axis and entries clamped to ``>= -2``.
-    Sort-based rule (Martins & Astudillo 2016; Peters et al. 2019): with
-    :math:`x_{(1)}\ge x_{(2)}\ge\dots`, the support size is the number of ``k``
-    with :math:`\tau_k \le x_{(k)}` (``<`` for sparsemax's strict rule).
-    """
-    k = x.shape[-1]
-    xs = xp.sort(x, axis=-1, descending=True)
-    ks = xp.arange(1, k + 1, dtype=x.dtype, device=device_of(x))
-    cs = xp.cumulative_sum(xs, axis=-1)
-    if power == "1":
-        tau_k = (cs - 1.0) / ks
-        ok = xs > tau_k
-    else:
-        mean = cs / ks
-        mean_sq = xp.cumulative_sum(xs * xs, axis=-1) / ks
-        ss = ks * (mean_sq - mean * mean)
-        delta = (1.0 - ss) / ks
-        tau_k = mean - xp.sqrt(xp.maximum(delta, xp.zeros_like(delta)))
-        ok = tau_k <= xs
-    size = xp.sum(xp.astype(ok, x.dtype), axis=-1, keepdims=True)
-    size = xp.maximum(size, xp.ones_like(size))
-    # x_(size) is the smallest supported value: support = {x >= x_(size)}
-    idx = xp.astype(size, xp.int64) - 1
-    kth = xp.take_along_axis(xs, idx, axis=-1)
-    return x >= kth, size
-
-
-def _entmax15(z: Any, xp: Any, axis: int = -1) -> Any:
-    r"""Exact entmax-1.5 by sorting, in the dtype of ``z``.
-
-    With :math:`x = (z-\max z)/2` the answer is :math:`p_j=[x_j-\tau]_+^2`.  The
-    support is found by the sort rule of Peters et al.; :math:`\tau` is then
-    recomputed on the support from centred moments,
-    :math:`\tau = \bar x - \sqrt{1/k - \operatorname{var}(x_S)}`, and ``p`` is
-    normalised.  Entries with :math:`x\le-1` are never in the support
-    (:math:`\tau\ge-1`), so clamping ``x`` at ``-2`` (removes ``-inf``) changes nothing.
-    """
-    zl = _to_last(z, xp, axis)
-    x = _shift(zl, xp) / 2.0
-    x = xp.maximum(x, xp.full_like(x, -2.0))
-    mask, size = _sparse_threshold_support(x, xp, "2")
-    zero = xp.zeros_like(x)
-    mean = xp.sum(xp.where(mask, x, zero), axis=-1, keepdims=True) / size
-    dev = xp.where(mask, x - mean, zero)
-    var = xp.sum(dev * dev, axis=-1, keepdims=True) / size
-    rad = 1.0 / size - var
-    tau = mean - xp.sqrt(xp.maximum(rad, xp.zeros_like(rad)))
-    p = xp.where(mask, xp.maximum(x - tau, zero), zero)
-    p = p * p
-    p = p / xp.sum(p, axis=-1, keepdims=True)
-    return _from_last(p, xp, axis)
-
-
-def _sparsemax(z: Any, xp: Any, axis: int = -1) -> Any:
-    r"""Exact sparsemax by sorting, in the dtype of ``z``: :math:`p=[x-\tau]_+`, :math:`x=z-\max z`."""
-    zl = _to_last(z, xp, axis)
-    x = _shift(zl, xp)
-    x = xp.maximum(x, xp.full_like(x, -2.0))
-    mask, size = _sparse_threshold_support(x, xp, "1")
-    zero = xp.zeros_like(x)
-    tau = (xp.sum(xp.where(mask, x, zero), axis=-1, keepdims=True) - 1.0) / size
-    p = xp.where(mask, xp.maximum(x - tau, zero), zero)
-    p = p / xp.sum(p, axis=-1, keepdims=True)
-    return _from_last(p, xp, axis)
-
-
-def _entmax_bisect(z: Any, xp: Any, axis: int = -1, alpha: float = 1.5,
-                   n_iter: int | None = None) -> Any:
-    r"""entmax-alpha by bisection on :math:`\tau`, in the dtype of ``z``.
-
-    :math:`x=(\alpha-1)(z-\max z)` clamped at ``-2``; :math:`p_j=[x_j-\tau]_+^{1/(\alpha-1)}`,
-    :math:`\tau\in[-1, -K^{-(\alpha-1)}]` bracketed, :math:`f(\tau)=\sum_jp_j-1` is
-    decreasing.  With ``n_iter=None`` the bisection runs until ``lo`` and ``hi`` are
-    adjacent floats in every row (at most 2000 halvings), then ``p`` is normalised.
-    ``alpha == 1`` is the softmax.
-    """
-    if alpha == 1.0:
-        return _softmax(z, xp, axis)
-    zl = _to_last(z, xp, axis)
-    am1 = alpha - 1.0
-    x = _shift(zl, xp) * am1
-    x = xp.maximum(x, xp.full_like(x, -2.0))
-    k = x.shape[-1]
-    inv = 1.0 / am1
-    zero = xp.zeros_like(x)
-    lo = xp.full_like(x[..., :1], -1.0)
-    hi = xp.full_like(x[..., :1], -(float(k) ** (-am1)))
-    max_iter = 2000 if n_iter is None else int(n_iter)
-    for _ in range(max_iter):
-        mid = lo + (hi - lo) / 2.0
-        if n_iter is None:
-            still = (mid > lo) & (mid < hi)
-            if not bool(xp.any(still)):
-                break
-        p = xp.pow(xp.maximum(x - mid, zero), inv)
-        f = xp.sum(p, axis=-1, keepdims=True) - 1.0
-        pos = f >= 0.0  # tau too small -> move lo up
-        lo = xp.where(pos, mid, lo)
-        hi = xp.where(pos, hi, mid)
-    p = xp.pow(xp.maximum(x - lo, zero), inv)
-    p = p / xp.sum(p, axis=-1, keepdims=True)
-    return _from_last(p, xp, axis)
-
-
-# ---------------------------------------------------------------------------------------
-# public functions
-
-
 def softmax(z: Any, /, *, axis: int = -1) -> Any:
     r"""Max-shifted softmax :math:`p_j = e^{z_j-m}/\sum_l e^{z_l-m}`, :math:`m=\max_l z_l`.
 
     Parameters
     ----------
-    z : array
-        Logits (any real dtype; computed in float64).  ``-inf`` entries allowed,
-        a slice entirely ``-inf``, NaN or ``+inf`` raise ``ValueError``.
-    axis : int
-        Axis along which the probabilities sum to one.
+    z : array of any shape (at least 1-D)
+        Logits (any real dtype; computed in float64).  ``-inf`` entries allowed
+        (probability 0); a slice entirely ``-inf``, NaN or ``+inf`` raise ``ValueError``.
+    axis : int, optional
+        Axis along which the probabilities sum to one (default: last).
 
     Returns
     -------
     array
-        float64 probabilities, same shape and namespace as ``z``.
+        float64 probabilities, same shape and namespace as ``z``; each slice along
+        ``axis`` is non-negative and sums to 1.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` has a bool, complex or non-numeric dtype, or ``axis`` is not an int.
+    ValueError
+        If ``z`` is 0-d, ``axis`` is out of range, ``z`` is empty along ``axis``,
+        contains NaN or ``+inf``, or has a slice along ``axis`` that is entirely ``-inf``.
 
     Examples
     --------
@@ -245,6 +96,27 @@ def softmax_naive(z: Any, /, *, axis: int = -1) -> Any:
     :func:`softmax`, but the result is NaN when some :math:`z_j > 709.78`
     (``inf/inf``) or when every :math:`z_j < -745.1` (``0/0``).
 
+    Parameters
+    ----------
+    z : array of any shape (at least 1-D)
+        Logits (validated like :func:`softmax`).
+    axis : int, optional
+        Axis along which the probabilities sum to one (default: last).
+
+    Returns
+    -------
+    array
+        float64 :math:`e^{z_j}/\sum_le^{z_l}`, same shape and namespace as ``z``
+        (NaN in a slice where it over/underflows).
+
+    Raises
+    ------
+    TypeError
+        If ``z`` has a bool, complex or non-numeric dtype, or ``axis`` is not an int.
+    ValueError
+        If ``z`` is 0-d, ``axis`` is out of range, ``z`` is empty along ``axis``,
+        contains NaN or ``+inf``, or has a slice along ``axis`` that is entirely ``-inf``.
+
     Examples
     --------
     >>> import numpy as np
@@ -263,6 +135,28 @@ def log_sum_exp(z: Any, /, *, axis: int = -1) -> Any:
 
     Reduces ``axis``.  A slice entirely ``-inf`` gives ``-inf`` (exact);
     NaN or ``+inf`` raise ``ValueError``.
+
+    Parameters
+    ----------
+    z : array of any shape (at least 1-D)
+        Logits (any real dtype; computed in float64); a slice entirely ``-inf``
+        gives ``-inf``.
+    axis : int, optional
+        Axis reduced (default: last).
+
+    Returns
+    -------
+    array
+        float64 :math:`\log\sum_je^{z_j}`, shape of ``z`` with ``axis`` removed
+        (a 0-d array for 1-D ``z``), same namespace as ``z``.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` has a bool, complex or non-numeric dtype, or ``axis`` is not an int.
+    ValueError
+        If ``z`` is 0-d, ``axis`` is out of range, ``z`` is empty along ``axis``,
+        contains NaN or ``+inf``.
 
     Examples
     --------
@@ -288,6 +182,28 @@ def entmax15(z: Any, /, *, axis: int = -1) -> Any:
     Exactly one-hot when the top logit gap is ``>= 2``.  Edge cases as in the
     module docstring.
 
+    Parameters
+    ----------
+    z : array of any shape (at least 1-D)
+        Logits (any real dtype; computed in float64); edge cases as in the module
+        docstring.
+    axis : int, optional
+        Axis along which the probabilities sum to one (default: last).
+
+    Returns
+    -------
+    array
+        float64 probabilities, same shape and namespace as ``z``; each slice along
+        ``axis`` is non-negative and sums to 1.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` has a bool, complex or non-numeric dtype, or ``axis`` is not an int.
+    ValueError
+        If ``z`` is 0-d, ``axis`` is out of range, ``z`` is empty along ``axis``,
+        contains NaN or ``+inf``, or has a slice along ``axis`` that is entirely ``-inf``.
+
     Examples
     --------
     >>> import numpy as np
@@ -311,6 +227,28 @@ def sparsemax(z: Any, /, *, axis: int = -1) -> Any:
         \operatorname{sparsemax}(z)=\arg\min_{p\in\Delta}\lVert p-z\rVert_2^2 = [z-\tau]_+.
 
     One-hot when the top logit gap is ``>= 1``.
+
+    Parameters
+    ----------
+    z : array of any shape (at least 1-D)
+        Logits (any real dtype; computed in float64); edge cases as in the module
+        docstring.
+    axis : int, optional
+        Axis along which the probabilities sum to one (default: last).
+
+    Returns
+    -------
+    array
+        float64 probabilities, same shape and namespace as ``z``; each slice along
+        ``axis`` is non-negative and sums to 1.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` has a bool, complex or non-numeric dtype, or ``axis`` is not an int.
+    ValueError
+        If ``z`` is 0-d, ``axis`` is out of range, ``z`` is empty along ``axis``,
+        contains NaN or ``+inf``, or has a slice along ``axis`` that is entirely ``-inf``.
 
     Examples
     --------
@@ -337,6 +275,36 @@ def entmax_bisect(z: Any, /, alpha: float, *, axis: int = -1, n_iter: int | None
     :math:`\tau`), then ``p`` is normalised; an integer ``n_iter`` fixes the
     number of halvings instead.
 
+    Parameters
+    ----------
+    z : array
+        Logits (computed in float64).
+    alpha : float
+        entmax parameter, :math:`1\le\alpha<\infty` (1 softmax, 1.5 entmax-1.5,
+        2 sparsemax; larger values are sparser).
+    axis : int, optional
+        Axis along which the probabilities sum to one (default: last).
+    n_iter : int or None, optional
+        Number of bisection halvings of :math:`\tau` (``>= 1``); None: until the
+        bracket is two adjacent floats (at most 2000 halvings).  Ignored for
+        ``alpha == 1``.
+
+    Returns
+    -------
+    array
+        float64 probabilities, same shape and namespace as ``z``; each slice along
+        ``axis`` is non-negative and sums to 1.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` has a bool, complex or non-numeric dtype, ``axis`` is not an int,
+        or ``alpha`` is not a real number.
+    ValueError
+        If ``alpha`` is not in ``[1, inf)``; ``n_iter`` is not a positive int or
+        None; ``z`` is 0-d, empty along ``axis``, contains NaN or ``+inf``, or has
+        a slice along ``axis`` that is entirely ``-inf``; or ``axis`` is out of range.
+
     Examples
     --------
     >>> import numpy as np
@@ -351,19 +319,3 @@ def entmax_bisect(z: Any, /, alpha: float, *, axis: int = -1, n_iter: int | None
     z, xp, axis = check_logits(z, axis)
     with quiet_fp():
         return _entmax_bisect(z, xp, axis, alpha=a, n_iter=n_iter)
-
-
-def _probability_map(alpha: float):
-    """The private kernel for ``alpha`` (1 softmax, 1.5 entmax15, 2 sparsemax, else bisection)."""
-    if alpha == 1.0:
-        return _softmax
-    if alpha == 1.5:
-        return _entmax15
-    if alpha == 2.0:
-        return _sparsemax
-
-    def _kernel(z: Any, xp: Any, axis: int = -1) -> Any:
-        return _entmax_bisect(z, xp, axis, alpha=alpha)
-
-    return _kernel
-

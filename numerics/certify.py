@@ -10,7 +10,7 @@ disproof.  arb has an unbounded exponent, so :math:`\sigma=\Delta/1000`
 (:math:`e^{-1000}\approx10^{-434}`, far below float64's :math:`10^{-308}`) is routine; the
 cancellation in :math:`\hat\mu_k-\mu^*_k` or :math:`W_\sigma-F_0` is absorbed by the
 adaptive precision (about :math:`1.45\,\Delta/\sigma` bits are needed), and
-:func:`certify_t3` uses a cancellation-free exact rewriting (:func:`_dev_sq_fixed_point`).
+:func:`certify_t3` uses a cancellation-free exact rewriting (:func:`deviation_sq_fixed_point`).
 
 Certificates
 ------------
@@ -43,16 +43,17 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flint import arb, ctx, fmpq
 
-from .arb import arb_responsibilities, arb_soft_centroids, arb_W_sigma, exact_rational, exact_sq_distances
+from .arb import (arb_responsibilities, arb_soft_centroids, arb_W_sigma, exact_matrix, exact_rational,
+                  exact_sq_distances)
 
 __all__ = ["Decision", "decide_le", "certify_limsup", "certify_t3", "certify_entmax_exact",
-           "certify_t4", "MAX_PREC"]
+           "certify_t4", "deviation_sq", "deviation_sq_fixed_point", "MAX_PREC"]
 
 #: largest working precision tried before a comparison is declared undecided (bits)
 MAX_PREC = 1 << 16
@@ -60,11 +61,30 @@ MAX_PREC = 1 << 16
 
 @dataclass(frozen=True)
 class Decision:
-    """One decided (or not) inequality ``lhs <= rhs``.
+    r"""One decided (or not) inequality ``lhs <= rhs``.
 
     ``status`` is ``"proved"``, ``"disproved"`` or ``"undecided"``; ``prec`` the precision
     (bits) at which it was decided; ``lhs``/``rhs`` the final balls as text; ``ratio`` the
     midpoint of ``rhs/lhs`` as a float (tightness; ``inf`` if lhs is 0, ``nan`` if unknown).
+
+    Parameters
+    ----------
+    name : str
+        Human-readable label of the inequality ``lhs <= rhs``.
+    status : {"proved", "disproved", "undecided"}
+        ``"proved"``: the ball of ``rhs - lhs`` lies in :math:`[0,\infty)`;
+        ``"disproved"``: it lies in :math:`(-\infty,0)`; ``"undecided"``: it still
+        contains 0 (or is NaN) at the largest precision tried.
+    prec : int
+        Working precision (bits) at which it was decided (the last one tried if
+        undecided).
+    lhs : str
+        The final ``lhs`` ball, printed with 10 digits (``arb.str(10)``).
+    rhs : str
+        The final ``rhs`` ball, printed with 10 digits.
+    ratio : float
+        Midpoint of ``rhs/lhs`` (tightness of the bound); ``inf`` if ``lhs`` is
+        exactly 0, ``nan`` if ``lhs`` contains 0, is NaN, or the status is undecided.
     """
 
     name: str
@@ -89,6 +109,28 @@ def decide_le(compute: Callable[[int], tuple[arb, arb]], name: str, *, prec: int
 
     Doubles the precision until the ball of ``rhs - lhs`` excludes the other side.
 
+    Parameters
+    ----------
+    compute : callable
+        ``compute(prec) -> (lhs, rhs)``: two ``flint.arb`` balls computed at ``prec``
+        bits; it is called inside ``flint.ctx.workprec(prec)``.
+    name : str
+        Label of the inequality, stored in the result.
+    prec : int, optional
+        Starting precision in bits (default 64), doubled until decided.
+    max_prec : int, optional
+        Precision limit in bits (default :data:`MAX_PREC` = 65536): the first
+        precision ``>= max_prec`` is the last one tried.
+
+    Returns
+    -------
+    Decision
+        ``"proved"`` if ``lhs <= rhs`` is certain, ``"disproved"`` if ``lhs > rhs``
+        is certain, ``"undecided"`` otherwise; with the precision used and the final
+        balls.
+
+    Examples
+    --------
     >>> decide_le(lambda p: (arb(1) / 3, arb(1) / 3), "1/3<=1/3").status   # radius > 0
     'undecided'
     >>> decide_le(lambda p: (arb(0), arb(1) - arb(1)), "0<=0").status      # exact ball 0
@@ -112,51 +154,166 @@ def _q(v: Any) -> fmpq:
     return exact_rational(v)
 
 
-def _mat(X: Sequence[Sequence[Any]]) -> list[list[fmpq]]:
-    return [[_q(v) for v in row] for row in X]
-
-
 def certify_limsup(X: Any, M: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> list[Decision]:
-    r"""Certify :math:`0\le W_\sigma(M)-F_0(M)\le N(K-1)\sigma/e` for rational ``X``, ``M``, ``sigma``."""
-    Xq, Mq, s = _mat(X), _mat(M), _q(sigma)
+    r"""Certify :math:`0\le W_\sigma(M)-F_0(M)\le N(K-1)\sigma/e` for rational ``X``, ``M``, ``sigma``.
+
+    Parameters
+    ----------
+    X : sequence of N rows of D numbers, or array of shape (N, D)
+        Data points :math:`x_i`, converted **exactly** to rationals (Fractions,
+        ints, floats, decimal strings, ``fmpq``; NumPy arrays via ``tolist``).
+    M : sequence of K rows of D numbers, or array of shape (K, D)
+        Centroids :math:`\mu_k` (any ``M``, not only a fixed point), converted exactly.
+    sigma : real
+        Temperature :math:`\sigma>0` (divides squared distances), converted exactly
+        (Fraction, int, float, decimal string or ``fmpq``).
+    max_prec : int, optional
+        Precision limit in bits (see :func:`decide_le`).
+
+    Returns
+    -------
+    list of Decision
+        Two decisions, in this order: ``"W-F0>=0"`` and ``"W-F0<=N(K-1)sigma/e"``,
+        where :math:`W_\sigma` uses the softmax responsibilities and :math:`F_0` is
+        exact.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` or ``M`` is not a sequence of sequences, or an entry is not a real
+        number.
+    ValueError
+        If an entry or ``sigma`` is NaN or infinite.
+    """
+    Xq, Mq, sigma = exact_matrix(X), exact_matrix(M), _q(sigma)
     d = exact_sq_distances(Xq, Mq)
     f0 = sum((min(row) for row in d), fmpq(0))
     N, K = len(Xq), len(Mq)
 
     def excess(p: int) -> arb:
-        return arb_W_sigma(Xq, Mq, s, prec=p) - arb(f0)
+        return arb_W_sigma(Xq, Mq, sigma, prec=p) - arb(f0)
 
     return [
         decide_le(lambda p: (arb(0), excess(p)), "W-F0>=0", max_prec=max_prec),
-        decide_le(lambda p: (excess(p), arb(N * (K - 1)) * arb(s) / arb.const_e()),
+        decide_le(lambda p: (excess(p), arb(N * (K - 1)) * arb(sigma) / arb.const_e()),
                   "W-F0<=N(K-1)sigma/e", max_prec=max_prec),
     ]
 
 
-def _dev_sq(Xq: list[list[fmpq]], Mq: list[list[fmpq]], s: fmpq, k: int, alpha: Any, p: int) -> arb:
-    c = arb_soft_centroids(Xq, Mq, s, alpha=alpha, prec=p)[k]
+def deviation_sq(Xq: list[list[fmpq]], Mq: list[list[fmpq]], sigma: fmpq, k: int, alpha: Any, p: int) -> arb:
+    r"""Squared deviation of the arb soft centroid from the given centroid, in ball arithmetic.
+
+    .. math::
+
+        \lVert\hat\mu_k-\mu^*_k\rVert^2=\sum_{j=1}^D(\hat\mu_{kj}-\mu^*_{kj})^2,\qquad
+        \hat\mu_k=\frac{\sum_ir_{ik}x_i}{\sum_ir_{ik}},\quad
+        r_i=\operatorname{entmax}_\alpha(-d_i/\sigma),\ d_{ik}=\lVert x_i-\mu^*_k\rVert^2,
+
+    with :math:`\hat\mu_k` from :func:`kmrbf.numerics.arb.arb_soft_centroids` at ``p``
+    bits and :math:`\mu^*_k` = ``Mq[k]`` (the centroids at which the responsibilities
+    are evaluated: one soft-Lloyd step from ``Mq``).  The direct form: when
+    :math:`\hat\mu_k` is exponentially close to :math:`\mu^*_k` the subtraction cancels
+    and needs about :math:`1.45\max_{ij}(d_{ij}-d_{i(1)})/\sigma` bits (use
+    :func:`deviation_sq_fixed_point` at a Lloyd fixed point, softmax).  Evaluated at
+    the caller's context precision for the subtraction; wrap the call in
+    ``flint.ctx.workprec(p)`` to run everything at ``p`` bits (as :func:`decide_le` does).
+
+    Parameters
+    ----------
+    Xq : sequence of N rows of D rationals
+        Data points :math:`x_i`, exact (``flint.fmpq`` from :func:`kmrbf.numerics.arb.exact_matrix`,
+        or any input :func:`kmrbf.numerics.arb.arb_soft_centroids` converts exactly).
+    Mq : list of K lists of D ``flint.fmpq``
+        Centroids :math:`\mu^*_k`, exact (entries must be ``fmpq``, ints or floats:
+        they are wrapped with ``arb(...)``).
+    sigma : fmpq or real
+        Temperature :math:`\sigma>0` (divides squared distances), converted exactly.
+    k : int
+        Index of the cell, ``0 <= k < K``.
+    alpha : real or fmpq
+        entmax parameter :math:`\alpha\ge1` (1 softmax, 3/2 entmax-1.5, 2 sparsemax),
+        converted exactly.
+    p : int
+        Working precision of the soft centroids, in bits (``>= 16``).
+
+    Returns
+    -------
+    flint.arb
+        A ball containing :math:`\lVert\hat\mu_k-\mu^*_k\rVert^2\ge0`.
+
+    Raises
+    ------
+    ValueError
+        What :func:`kmrbf.numerics.arb.arb_soft_centroids` raises (``p < 16``, bad
+        ``sigma``/``alpha``, mismatched shapes).
+    IndexError
+        If ``k`` is not a valid cell index.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from flint import ctx
+    >>> X = exact_matrix([[0], [1], [10], [11]]); M = exact_matrix([[Fraction(1, 2)], [Fraction(21, 2)]])
+    >>> with ctx.workprec(64):
+    ...     d = deviation_sq(X, M, Fraction(1, 2), 0, Fraction(3, 2), 64)   # entmax-1.5: one-hot
+    >>> d.is_zero()
+    True
+    """
+    c = arb_soft_centroids(Xq, Mq, sigma, alpha=alpha, prec=p)[k]
     # x*x, not x**2: python-flint 0.9 returns nan for (ball containing 0)**2
     return sum(((ck - arb(mk)) * (ck - arb(mk)) for ck, mk in zip(c, Mq[k])), arb(0))
 
 
-def _dev_sq_fixed_point(Xq: list[list[fmpq]], Mq: list[list[fmpq]], lab: list[int], s: fmpq,
-                       k: int, p: int) -> arb:
+def deviation_sq_fixed_point(Xq: list[list[fmpq]], Mq: list[list[fmpq]], lab: list[int], sigma: fmpq,
+                             k: int, p: int) -> arb:
     r""":math:`\lVert\hat\mu_k-\mu^*_k\rVert^2` (softmax) without cancellation, for a Lloyd fixed point.
 
     Uses the exact identity (valid because :math:`\mu^*_k` is the exact mean of :math:`C_k`)
     :math:`\sum_ir_{ik}(x_i-\mu^*_k)=-\sum_{i\in C_k}(1-r_{ik})(x_i-\mu^*_k)+\sum_{i\notin C_k}r_{ik}(x_i-\mu^*_k)`
     with :math:`1-r_{ik}` and the foreign :math:`r_{ik}` formed from the exact gaps
     :math:`g_{ij}=d_{ij}-d_{i,c(i)}\ge0`: every term has full relative accuracy, so 64-128 bits
-    suffice at any :math:`\sigma` (the direct form needs about :math:`1.45\max g/\sigma` bits).
+    suffice at any :math:`\sigma` (the direct form :func:`deviation_sq` needs about
+    :math:`1.45\max g/\sigma` bits).  Here :math:`\hat\mu_k=\sum_ir_{ik}x_i/\sum_ir_{ik}` with
+    the softmax responsibilities :math:`r_i=\operatorname{softmax}(-d_i/\sigma)` at ``Mq``.
+
+    Parameters
+    ----------
+    Xq : list of N lists of D ``flint.fmpq``
+        Data points :math:`x_i`, exact.
+    Mq : list of K lists of D ``flint.fmpq``
+        Centroids :math:`\mu^*_k`; must be a Lloyd fixed point of ``Xq`` (each
+        :math:`\mu^*_k` the exact mean of its cell), otherwise the identity and the
+        result are wrong (not checked).
+    lab : list of int
+        Cell :math:`c(i)\in[0,K)` of every point (the nearest centroid; length N).
+    sigma : fmpq or real
+        Temperature :math:`\sigma>0` (divides squared distances), converted exactly.
+    k : int
+        Index of the cell, ``0 <= k < K``.
+    p : int
+        Working precision in bits (scoped with ``flint.ctx.workprec``).
+
+    Returns
+    -------
+    flint.arb
+        A ball containing :math:`\lVert\hat\mu_k-\mu^*_k\rVert^2\ge0`, with full relative
+        accuracy at any :math:`\sigma`.
+
+    Examples
+    --------
+    >>> X = exact_matrix([[0], [1], [10], [11]]); M = exact_matrix([["0.5"], ["10.5"]])
+    >>> d = deviation_sq_fixed_point(X, M, [0, 0, 1, 1], 1, 0, 128)
+    >>> 0 < d < 1e-7
+    True
     """
     d = exact_sq_distances(Xq, Mq)
-    D, s = len(Mq[0]), _q(s)
+    D, sigma = len(Mq[0]), _q(sigma)
     with ctx.workprec(p):
         num = [arb(0)] * D
         S = arb(0)
         for i, row in enumerate(d):
             own = lab[i]
-            e = [(-arb(row[j] - row[own]) / arb(s)).exp() if j != own else arb(1) for j in range(len(row))]
+            e = [(-arb(row[j] - row[own]) / arb(sigma)).exp() if j != own else arb(1) for j in range(len(row))]
             tot = sum(e, arb(0))
             diff = [arb(a - b) for a, b in zip(Xq[i], Mq[k])]
             if own == k:
@@ -174,11 +331,43 @@ def _dev_sq_fixed_point(Xq: list[list[fmpq]], Mq: list[list[fmpq]], lab: list[in
 def certify_t3(inst: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> dict[str, Any]:
     r"""Certify Theorem 3's bounds for every cell of a :class:`LloydInstance` at ``sigma``.
 
-    Returns ``{"decisions": [Decision, ...], "rate": [str per k], "prec": int}``; the
-    bounds compare squared norms (both sides non-negative, so the comparison is
-    equivalent).  ``rate[k]`` encloses :math:`\sigma\log\lVert\hat\mu_k-\mu^*_k\rVert+\Delta_k`.
+    The bounds compare squared norms (both sides non-negative, so the comparison is
+    equivalent); the deviation is :func:`deviation_sq_fixed_point` (softmax).  With
+    :math:`\varepsilon=e^{-\Delta/\sigma}`, :math:`\varepsilon_k=e^{-\Delta_k/\sigma}`,
+    :math:`A_k=(K-1)\sum_{i\in C_k}\lVert x_i-\mu^*_k\rVert+\sum_{i\notin C_k}\lVert x_i-\mu^*_k\rVert`,
+    :math:`n_k=|C_k|`, :math:`m=\min_kn_k`, per cell
+
+    .. math::
+
+        \lVert\hat\mu_k-\mu^*_k\rVert\le\frac{\varepsilon A_k}{n_k(1-(K-1)\varepsilon)},\quad
+        \lVert\hat\mu_k-\mu^*_k\rVert\le\frac{\varepsilon_k A_k}{n_k(1-(K-1)\varepsilon_k)},\quad
+        \lVert\hat\mu_k-\mu^*_k\rVert\le\frac{2\operatorname{diam}(X)N(K-1)}{m}\varepsilon,
+
+    the last only when :math:`\sigma\ln(2(K-1))\le\Delta` (decided at 128 bits), and
+    :math:`\hat\mu_k\ne\mu^*_k` (decided as ``dev<=0``, expected ``disproved``).
+    ``rate[k]`` encloses :math:`\sigma\log\lVert\hat\mu_k-\mu^*_k\rVert+\Delta_k`.  ``rate[k]`` encloses :math:`\sigma\log\lVert\hat\mu_k-\mu^*_k\rVert+\Delta_k`.
+
+    Parameters
+    ----------
+    inst : LloydInstance
+        A verified Lloyd fixed point with margin :math:`\Delta>0` (:class:`kmrbf.numerics.lloyd_instances.LloydInstance`).
+    sigma : real
+        Temperature :math:`\sigma>0` (divides squared distances), converted exactly
+        (Fraction, int, float, decimal string or ``fmpq``).
+    max_prec : int, optional
+        Precision limit in bits (see :func:`decide_le`).
+
+    Returns
+    -------
+    dict
+        ``"decisions"``: list of :class:`Decision`, per cell ``k`` in order the
+        global-:math:`\varepsilon` bound, the per-cell (sharper) bound, the
+        :math:`2\operatorname{diam}` bound (only when in range) and ``dev<=0``;
+        ``"rate"``: list of K strings, the ball enclosing
+        :math:`\sigma\log\lVert\hat\mu_k-\mu^*_k\rVert+\Delta_k` (6 digits), or
+        ``"undecided"`` when the deviation could not be shown positive.
     """
-    Xq, Mq, s = _mat(inst.X_exact), _mat(inst.M_exact), _q(sigma)
+    Xq, Mq, sigma = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact), _q(sigma)
     K, N = len(Mq), len(Xq)
     lab = [int(v) for v in inst.labels]
     delta = _q(inst.delta)
@@ -186,14 +375,14 @@ def certify_t3(inst: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> dict[str, 
     rates: list[str] = []
     diam2 = max(sum(((x - y) ** 2 for x, y in zip(u, v)), fmpq(0)) for u in Xq for v in Xq)
     with ctx.workprec(128):  # the global bound's range sigma <= Delta/ln(2(K-1)), decided
-        glob_ok = bool(arb(s) * arb(2 * (K - 1)).log() <= arb(delta))
+        glob_ok = bool(arb(sigma) * arb(2 * (K - 1)).log() <= arb(delta))
     for k in range(K):
         nk = inst.counts[k]
         dk = _q(inst.delta_k[k])
 
         def bounds(p: int, k: int = k, nk: int = nk, dk: fmpq = dk) -> tuple[arb, arb, arb, arb]:
-            eps = (-arb(delta) / arb(s)).exp()
-            epk = (-arb(dk) / arb(s)).exp()
+            eps = (-arb(delta) / arb(sigma)).exp()
+            epk = (-arb(dk) / arb(sigma)).exp()
             dist = [arb(sum(((a - b) ** 2 for a, b in zip(x, Mq[k])), fmpq(0))).sqrt() for x in Xq]
             A = sum((dist[i] * (K - 1) if lab[i] == k else dist[i] for i in range(N)), arb(0))
             inst_b = eps * A / (nk * (1 - (K - 1) * eps))
@@ -203,7 +392,7 @@ def certify_t3(inst: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> dict[str, 
             return inst_b, cell_b, glob_b, A
 
         def sq(i: int, k: int = k) -> Callable[[int], tuple[arb, arb]]:
-            return lambda p: (_dev_sq_fixed_point(Xq, Mq, lab, s, k, p), bounds(p)[i] * bounds(p)[i])
+            return lambda p: (deviation_sq_fixed_point(Xq, Mq, lab, sigma, k, p), bounds(p)[i] * bounds(p)[i])
 
         out.append(decide_le(sq(0), f"k={k}: dev<=eps*A/(n(1-(K-1)eps))", max_prec=max_prec))
         out.append(decide_le(sq(1), f"k={k}: dev<=eps_k*A/(n(1-(K-1)eps_k)) [sharper]",
@@ -211,13 +400,13 @@ def certify_t3(inst: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> dict[str, 
         if glob_ok:
             out.append(decide_le(sq(2), f"k={k}: dev<=2diam*N(K-1)/m*eps", max_prec=max_prec))
         # dev > 0: decide 'dev^2 <= 0' and expect it disproved
-        pos = decide_le(lambda p, k=k: (_dev_sq_fixed_point(Xq, Mq, lab, s, k, p), arb(0)), f"k={k}: dev<=0",
+        pos = decide_le(lambda p, k=k: (deviation_sq_fixed_point(Xq, Mq, lab, sigma, k, p), arb(0)), f"k={k}: dev<=0",
                         max_prec=max_prec)
         out.append(pos)
         with ctx.workprec(pos.prec):
-            dev2 = _dev_sq_fixed_point(Xq, Mq, lab, s, k, pos.prec)
+            dev2 = deviation_sq_fixed_point(Xq, Mq, lab, sigma, k, pos.prec)
             if dev2 > 0:
-                rates.append((arb(s) * dev2.log() / 2 + arb(dk)).str(6))
+                rates.append((arb(sigma) * dev2.log() / 2 + arb(dk)).str(6))
             else:
                 rates.append("undecided")
     return {"decisions": out, "rate": rates}
@@ -234,16 +423,39 @@ def certify_entmax_exact(inst: Any, sigma: Any, alpha: Any, *, prec: int = 128) 
     every :math:`j\ne c(i)`: a probability vector with a single non-zero entry is that
     one-hot vector, so then :math:`\hat\mu_k=\mu^*_k` exactly, for every :math:`\alpha`
     (``exact_in_arb`` only holds where the surviving weight is computed exactly, e.g. 1.5).
+
+    Parameters
+    ----------
+    inst : LloydInstance
+        A verified Lloyd fixed point with margin :math:`\Delta>0` (:class:`kmrbf.numerics.lloyd_instances.LloydInstance`).
+    sigma : real
+        Temperature :math:`\sigma>0`, converted exactly (Fraction, int, float,
+        decimal string or ``fmpq``).
+    alpha : real
+        entmax parameter :math:`\alpha\ge1`, converted exactly (e.g. ``Fraction(3, 2)``
+        or ``"1.5"``); for :math:`\alpha=1` (softmax) ``one_hot`` is False whenever
+        :math:`K\ge2`.
+    prec : int, optional
+        Precision of the arb responsibilities and centroids, in bits (``>= 16``).
+
+    Returns
+    -------
+    dict
+        Three Python bools: ``"one_hot"`` (the exact rational test
+        :math:`(\alpha-1)(d_{ij}-d_{i,c(i)})\ge\sigma` for every :math:`i` and
+        :math:`j\ne c(i)`), ``"exact_in_arb"`` (every arb soft centroid is an exact
+        ball equal to :math:`\mu^*_k`) and ``"one_hot_in_arb"`` (every arb
+        responsibility off the own cell is the exact ball 0).
     """
-    Xq, Mq, s, a = _mat(inst.X_exact), _mat(inst.M_exact), _q(sigma), _q(alpha)
+    Xq, Mq, sigma, a = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact), _q(sigma), _q(alpha)
     d = exact_sq_distances(Xq, Mq)
     lab = [int(v) for v in inst.labels]
-    one_hot = all((a - 1) * (row[j] - row[lab[i]]) >= s
+    one_hot = all((a - 1) * (row[j] - row[lab[i]]) >= sigma
                   for i, row in enumerate(d) for j in range(len(Mq)) if j != lab[i])
-    c = arb_soft_centroids(Xq, Mq, s, alpha=a, prec=prec)
+    c = arb_soft_centroids(Xq, Mq, sigma, alpha=a, prec=prec)
     exact = all(v.rad() == 0 and v.mid() == arb(m) for row, mrow in zip(c, Mq)
                 for v, m in zip(row, mrow))
-    w = arb_responsibilities(Xq, Mq, s, alpha=a, prec=prec)
+    w = arb_responsibilities(Xq, Mq, sigma, alpha=a, prec=prec)
     one_hot_arb = all(w[i][j].is_zero() for i in range(len(Xq)) for j in range(len(Mq)) if j != lab[i])
     return {"one_hot": one_hot, "exact_in_arb": exact, "one_hot_in_arb": one_hot_arb}
 
@@ -251,15 +463,38 @@ def certify_entmax_exact(inst: Any, sigma: Any, alpha: Any, *, prec: int = 128) 
 def certify_t4(inst: Any, sigma: Any, alpha: Any = "1.5", *,
                max_prec: int = MAX_PREC) -> list[Decision]:
     r"""Certify :math:`\lVert\hat\mu^{(\alpha)}_k-\mu^*_k\rVert\le C\sigma`,
-    :math:`C=\operatorname{diam}(X)/((\alpha-1)\Delta)`, and decide whether :math:`\hat\mu_k=\mu^*_k`."""
-    Xq, Mq, s, a = _mat(inst.X_exact), _mat(inst.M_exact), _q(sigma), _q(alpha)
+    :math:`C=\operatorname{diam}(X)/((\alpha-1)\Delta)`, and decide whether :math:`\hat\mu_k=\mu^*_k`.
+
+    Parameters
+    ----------
+    inst : LloydInstance
+        A verified Lloyd fixed point with margin :math:`\Delta>0` (:class:`kmrbf.numerics.lloyd_instances.LloydInstance`).
+    sigma : real
+        Temperature :math:`\sigma>0`, converted exactly (Fraction, int, float, decimal
+        string or ``fmpq``).
+    alpha : real or str, optional
+        entmax parameter :math:`\alpha>1` (default ``"1.5"``), converted exactly;
+        :math:`\alpha=1` divides by zero in :math:`C`.
+    max_prec : int, optional
+        Precision limit in bits (see :func:`decide_le`).
+
+    Returns
+    -------
+    list of Decision
+        2K decisions, two per cell ``k`` in order: the bound, compared as squares,
+        :math:`\lVert\hat\mu_k-\mu^*_k\rVert^2\le\operatorname{diam}(X)^2
+        (\sigma/((\alpha-1)\Delta))^2` (from :func:`deviation_sq`), and
+        ``dev<=0``: ``"proved"`` means the centroid did not move
+        (:math:`\hat\mu_k=\mu^*_k` exactly), ``"disproved"`` that it moved.
+    """
+    Xq, Mq, sigma, a = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact), _q(sigma), _q(alpha)
     delta = _q(inst.delta)
     diam2 = max(sum(((x - y) ** 2 for x, y in zip(u, v)), fmpq(0)) for u in Xq for v in Xq)
     out = []
     for k in range(len(Mq)):
         out.append(decide_le(
-            lambda p, k=k: (_dev_sq(Xq, Mq, s, k, a, p), arb(diam2) * (s / ((a - 1) * delta)) ** 2),
+            lambda p, k=k: (deviation_sq(Xq, Mq, sigma, k, a, p), arb(diam2) * (sigma / ((a - 1) * delta)) ** 2),
             f"k={k}: dev<=C*sigma, C=diam/((alpha-1)Delta)", max_prec=max_prec))
-        out.append(decide_le(lambda p, k=k: (_dev_sq(Xq, Mq, s, k, a, p), arb(0)),
+        out.append(decide_le(lambda p, k=k: (deviation_sq(Xq, Mq, sigma, k, a, p), arb(0)),
                              f"k={k}: dev<=0 (centroid did not move)", max_prec=max_prec))
     return out

@@ -33,88 +33,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._kernels import RECOMPUTE_FRACTION, _sq_distances, iter_sq_distance_blocks
 from .validation import check_chunk_size, check_instance
 
 __all__ = ["sq_distances", "iter_sq_distance_blocks", "RECOMPUTE_FRACTION"]
-
-#: Entries with ``d_hat <= RECOMPUTE_FRACTION * (|x-c|^2 + |mu-c|^2)`` are recomputed directly.
-RECOMPUTE_FRACTION = 0.125
-
-
-def _block_sq_distances(Xb: Any, M: Any, center: Any, Mc: Any, mn: Any, xp: Any,
-                        budget: int) -> Any:
-    """Guarded GEMM distances of a block ``Xb`` to the centroids ``M``.
-
-    ``Mc = M - center`` and ``mn`` its squared norms (shape (K,)).  Flagged entries
-    are recomputed from the original ``Xb`` and ``M``; ``budget`` bounds the number of
-    floats of the direct recomputation per piece.
-    """
-    Xc = Xb - center
-    xn = xp.sum(Xc * Xc, axis=1)
-    scale = xn[:, None] + mn[None, :]
-    d = scale - 2.0 * (Xc @ xp.matrix_transpose(Mc))
-    d = xp.maximum(d, xp.zeros_like(d))
-    bad = d <= RECOMPUTE_FRACTION * scale
-    if bool(xp.any(bad)):
-        rows, cols = xp.nonzero(bad)
-        n_bad = int(rows.shape[0])
-        dim = int(Xc.shape[1])
-        step = max(1, budget // max(dim, 1))
-        pieces = []
-        for start in range(0, n_bad, step):
-            stop = min(start + step, n_bad)
-            r = rows[start:stop]
-            c = cols[start:stop]
-            diff = xp.take(Xb, r, axis=0) - xp.take(M, c, axis=0)
-            pieces.append(xp.sum(diff * diff, axis=1))
-        exact = pieces[0] if len(pieces) == 1 else xp.concat(pieces)
-        d[bad] = exact
-    return d
-
-
-def iter_sq_distance_blocks(X: Any, M: Any, xp: Any, chunk_size: int):
-    """Yield ``(start, stop, D_block)`` for row blocks of at most ``chunk_size`` rows.
-
-    Private-kernel helper (no validation): ``X`` (N, D), ``M`` (K, D) float64 arrays of
-    namespace ``xp``.  Each block is computed by the guarded GEMM of the module
-    docstring.
-    """
-    n = int(X.shape[0])
-    k = int(M.shape[0])
-    center = xp.mean(M, axis=0)
-    Mc = M - center
-    mn = xp.sum(Mc * Mc, axis=1)
-    budget = max(chunk_size * k, 1)
-    for start in range(0, n, chunk_size):
-        stop = min(start + chunk_size, n)
-        yield start, stop, _block_sq_distances(X[start:stop, :], M, center, Mc, mn, xp, budget)
-
-
-def _sq_distances(X: Any, M: Any, xp: Any, chunk_size: int) -> Any:
-    blocks = [blk for _, _, blk in iter_sq_distance_blocks(X, M, xp, chunk_size)]
-    return blocks[0] if len(blocks) == 1 else xp.concat(blocks, axis=0)
-
 
 def sq_distances(X: Any, M: Any, *, chunk_size: int | None = None) -> Any:
     r"""Squared distances :math:`d_{ik}=\lVert x_i-\mu_k\rVert^2`, shape (N, K), float64.
 
     Parameters
     ----------
-    X : array (N, D)
-        Data; validated (finite, 2-D, ...; see :mod:`kmrbf.numerics.validation`).
-        Integer / float16 / float32 inputs are computed in float64.
-    M : array (K, D)
-        Centroids, ``1 <= K <= N``.
-    chunk_size : int, optional
-        Rows per block (default 4096); intermediates never exceed
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated (finite, 2-D, ...; see
+        :mod:`kmrbf.numerics.validation`).  Integer / float16 / float32 inputs are
+        computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k` (rows), ``1 <= K <= N``, same namespace as ``X``.
+    chunk_size : int or None, optional
+        Rows per block (None: 4096); intermediates never exceed
         ``chunk_size * K`` floats besides the (N, K) result itself.
 
     Returns
     -------
-    array (N, K)
-        float64, same namespace and device as ``X``.  Every entry has relative
+    array of shape (N, K)
+        float64 :math:`d_{ik}\ge0`, same namespace and device as ``X``.  Every entry has relative
         error at most :math:`16\gamma_{D+2}+9u` (module docstring); exact
         zeros for coincident points.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, or ``chunk_size < 1``.
 
     Examples
     --------

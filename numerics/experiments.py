@@ -48,8 +48,9 @@ import numpy as np
 
 from ._compat import quiet_fp
 from .geometry import centroid_discrepancy, margin
-from .kmeans import _soft_centroids, _warn_empty, lloyd
-from .validation import check_chunk_size, check_instance
+from ._kernels import _soft_centroids, _warn_empty
+from .kmeans import lloyd
+from .validation import check_alpha, check_chunk_size, check_instance, check_sigma
 
 __all__ = [
     "DATASETS",
@@ -93,6 +94,31 @@ def make_spiral(n: int, *, radius: float = 3.0, turns: float = 1.5, noise: float
     :math:`r=\mathrm{radius}\,t`, angle :math:`2\pi\,\mathrm{turns}\,t+a\pi`, plus
     :math:`N(0,\mathrm{noise}^2)` per coordinate.
 
+    Parameters
+    ----------
+    n : int
+        Number of points, ``>= 2``; point ``i`` belongs to arm ``i % 2``.
+    radius : float, optional
+        Outer radius of the arms (before noise).
+    turns : float, optional
+        Number of turns of each arm over :math:`t\in[0,1]`.
+    noise : float, optional
+        Standard deviation of the isotropic Gaussian noise added to each coordinate.
+    seed : int, optional
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    ndarray of shape (n, 2)
+        float64 points.
+
+    Raises
+    ------
+    ValueError
+        If ``n < 2``.
+
+    Examples
+    --------
     >>> make_spiral(10, seed=1).shape
     (10, 2)
     >>> bool(np.all(make_spiral(6, seed=3) == make_spiral(6, seed=3)))
@@ -112,6 +138,28 @@ def make_dataset(name: str, n: int, *, seed: int) -> np.ndarray:
     """The §4.2 geometries (seeded): blobs (3 centres), moons (noise 0.05), spiral (radius 3),
     circles (factor 0.5, noise 0.05); float64 array (n, 2).
 
+    Parameters
+    ----------
+    name : str
+        One of :data:`DATASETS` (``blobs``, ``moons``, ``spiral``, ``circles``).
+    n : int
+        Number of points.
+    seed : int
+        ``random_state`` of the scikit-learn generator (``seed`` of
+        :func:`make_spiral`).
+
+    Returns
+    -------
+    ndarray of shape (n, 2)
+        float64 C-contiguous points.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not in :data:`DATASETS` (or ``n < 2`` for ``"spiral"``).
+
+    Examples
+    --------
     >>> make_dataset("moons", 8, seed=0).shape
     (8, 2)
     """
@@ -130,13 +178,52 @@ def make_dataset(name: str, n: int, *, seed: int) -> np.ndarray:
 
 
 def forgy_init(X: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """``k`` distinct rows of ``X`` drawn uniformly (Forgy initialisation)."""
+    """``k`` distinct rows of ``X`` drawn uniformly (Forgy initialisation).
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, D)
+        Data.
+    k : int
+        Number of centroids, ``1 <= k <= N``.
+    rng : numpy.random.Generator
+        Source of randomness (advanced by one ``choice`` call).
+
+    Returns
+    -------
+    ndarray of shape (k, D)
+        A copy of ``k`` distinct rows of ``X`` (distinct indices; rows may coincide
+        if ``X`` has duplicates).
+
+    Raises
+    ------
+    ValueError
+        If ``k > N`` (from ``rng.choice``).
+    """
     return X[rng.choice(X.shape[0], size=k, replace=False)].copy()
 
 
 def sigma_grid(sigma_max: float, sigma_min: float, per_decade: int) -> np.ndarray:
     r"""Log-spaced :math:`\sigma_j=\sigma_{\max}10^{-j/p}`, decreasing, down to :math:`\le\sigma_{\min}`.
 
+    Parameters
+    ----------
+    sigma_max : float
+        First (largest) temperature :math:`\sigma_{\max}>0`.
+    sigma_min : float
+        Target smallest temperature, ``0 < sigma_min <= sigma_max``: the grid stops at
+        the first point :math:`\le\sigma_{\min}` (up to a 1e-9 decade tolerance).
+    per_decade : int
+        Points per decade :math:`p\ge1`.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        float64 :math:`\sigma_j=\sigma_{\max}10^{-j/p}`, :math:`j=0,\dots,n-1`,
+        :math:`n=\lceil p\log_{10}(\sigma_{\max}/\sigma_{\min})\rceil+1`; decreasing.
+
+    Examples
+    --------
     >>> sigma_grid(1.0, 0.01, 2).round(4).tolist()
     [1.0, 0.3162, 0.1, 0.0316, 0.01]
     """
@@ -155,6 +242,22 @@ def local_slopes(sigmas: Sequence[float], E: Sequence[float | None],
     ``None`` where either end is ``None`` or :math:`\le` its ``floor`` (a scalar or one per point:
     E resolved as zero, slope undefined).
 
+    Parameters
+    ----------
+    sigmas : sequence of float
+        Decreasing temperatures :math:`\sigma_j`.
+    E : sequence of float or None
+        Mean deviation :math:`E_j` at each :math:`\sigma_j` (None: not measured).
+    floor : float or sequence of float
+        Resolution floor, a scalar or one per point: :math:`E_j\le` floor counts as zero.
+
+    Returns
+    -------
+    list of float or None
+        :math:`\beta_j`, one per consecutive pair.
+
+    Examples
+    --------
     >>> s = [1.0, 0.1, 0.01]
     >>> [round(b, 12) for b in local_slopes(s, [x**2 for x in s])]
     [2.0, 2.0]
@@ -176,6 +279,22 @@ def global_slope(sigmas: Sequence[float], E: Sequence[float | None],
                  floor: float | Sequence[float] = 0.0) -> float | None:
     r"""Least-squares :math:`\beta` of :math:`\log E=\beta\log\sigma+c` over points with :math:`E>` ``floor``.
 
+    Parameters
+    ----------
+    sigmas : sequence of float
+        Decreasing temperatures :math:`\sigma_j`.
+    E : sequence of float or None
+        Mean deviation :math:`E_j` at each :math:`\sigma_j` (None: not measured).
+    floor : float or sequence of float
+        Resolution floor, a scalar or one per point: :math:`E_j\le` floor counts as zero.
+
+    Returns
+    -------
+    float or None
+        The fitted :math:`\beta` (None with fewer than two points).
+
+    Examples
+    --------
     >>> s = np.logspace(0, -3, 7)
     >>> round(global_slope(s, 5 * s), 12)
     1.0
@@ -194,6 +313,23 @@ def monotone_violations(sigmas: Sequence[float], E: Sequence[float],
 
     ``noise[j]`` is the allowed increase from :math:`\sigma_j` to :math:`\sigma_{j+1}`.
 
+    Parameters
+    ----------
+    sigmas : sequence of float
+        Decreasing temperatures :math:`\sigma_j`.
+    E : sequence of float
+        Mean deviation :math:`E_j` at each :math:`\sigma_j` (same length as ``sigmas``).
+    noise : sequence of float
+        Allowed increase :math:`E_{j+1}-E_j` per step (length ``len(sigmas) - 1``).
+
+    Returns
+    -------
+    list of dict
+        One dict per step with :math:`E_{j+1}-E_j>` ``noise[j]``, keys ``"sigma_j"``,
+        ``"sigma_next"``, ``"E_j"``, ``"E_next"``, ``"noise"`` (floats); empty if none.
+
+    Examples
+    --------
     >>> monotone_violations([1.0, 0.5, 0.25], [3.0, 2.0, 2.5], [0.1, 0.1])
     [{'sigma_j': 0.5, 'sigma_next': 0.25, 'E_j': 2.0, 'E_next': 2.5, 'noise': 0.1}]
     """
@@ -212,19 +348,55 @@ def traced_soft_lloyd(X: np.ndarray, M0: np.ndarray, sigma: float, *, alpha: flo
 
     Returns ``(centroids, n_iter, converged, shifts)`` (``shifts`` oldest first).
 
+    Parameters
+    ----------
+    X : ndarray of shape (N, D)
+        Data points (validated like :func:`~kmrbf.numerics.soft_lloyd`).
+    M0 : ndarray of shape (K, D)
+        Initial centroids, ``1 <= K <= N``.
+    sigma : float
+        Temperature :math:`\sigma`, ``0 < sigma < inf`` (divides squared distances).
+    alpha : float
+        entmax parameter :math:`1\le\alpha<\infty` (1 softmax, 1.5 entmax-1.5, 2 sparsemax).
+    max_iter : int
+        Maximum number of soft-centroid steps (not validated; ``< 1`` runs none).
+    tol : float, optional
+        Relative stopping tolerance: stop when :math:`\delta_t\le\mathrm{tol}\cdot s`,
+        :math:`s=\max_{ij}|x_{ij}|` (1 if ``X = 0``); default ``SOFT_TOL = 1e-12``.
+
+    Returns
+    -------
+    centroids : ndarray of shape (K, D)
+        float64 final centroids (namespace of ``X``).
+    n_iter : int
+        Steps performed.
+    converged : bool
+        Whether the stopping rule was met within ``max_iter`` steps.
+    shifts : list of float
+        The last (up to) three shifts :math:`\delta_t` (Euclidean, absolute), oldest first.
+
+    Raises
+    ------
+    TypeError, ValueError
+        What :func:`~kmrbf.numerics.soft_lloyd` raises for ``X``, ``M0``, ``sigma``
+        and ``alpha``.
+
+    Examples
+    --------
     >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
     >>> M, n, ok, sh = traced_soft_lloyd(X, np.array([[0.0], [11.0]]), 0.5, alpha=1.5, max_iter=50)
     >>> M.tolist(), ok, sh[-1]
     ([[0.5], [10.5]], True, 0.0)
     """
     X, M, xp = check_instance(X, M0, m_name="M0")
+    sigma, alpha = check_sigma(sigma), check_alpha(alpha)
     chunk = check_chunk_size(None)
     scale = float(xp.max(xp.abs(X))) or 1.0
     shifts: list[float] = []
     converged, n_iter, total_empty = False, 0, 0
     with quiet_fp():
         for n_iter in range(1, max_iter + 1):
-            new, n_empty = _soft_centroids(X, M, float(sigma), float(alpha), xp, chunk)
+            new, n_empty = _soft_centroids(X, M, sigma, alpha, xp, chunk)
             total_empty = max(total_empty, n_empty)
             shifts = (shifts + [float(xp.max(xp.sqrt(xp.sum((new - M) ** 2, axis=1))))])[-3:]
             M = new
@@ -244,6 +416,22 @@ def stopping_error_bound(shifts: Sequence[float]) -> tuple[float, float]:
     point (:math:`\delta_n=0`) has bound 0; :math:`\hat\rho\ge1` or fewer than two shifts give
     ``(nan or rho, inf)`` (contraction not verified).
 
+    Parameters
+    ----------
+    shifts : sequence of float
+        The last centroid shifts :math:`\delta_t`, oldest first.
+
+    Returns
+    -------
+    rho : float
+        :math:`\hat\rho` (``nan`` if fewer than two shifts with a positive
+        predecessor; 0.0 if the last shift is 0).
+    bound : float
+        :math:`\delta_n\hat\rho/(1-\hat\rho)`, same units as the shifts; 0.0 for an
+        exact fixed point, ``inf`` if :math:`\hat\rho\ge1` or undefined.
+
+    Examples
+    --------
     >>> rho, eps = stopping_error_bound([1e-8, 1e-10, 1e-12])
     >>> rho, round(eps / 1e-14, 9)
     (0.01, 1.01010101)
@@ -267,6 +455,21 @@ def resolved_run(E: Sequence[float | None], floor: Sequence[float]) -> int:
     """Index ``b`` of the last point of the initial run of resolved points (``E_j > floor_j``);
     ``-1`` if ``E_0`` is not resolved.
 
+    Parameters
+    ----------
+    E : sequence of float or None
+        Mean deviation :math:`E_j` at each point (None: not measured, unresolved).
+    floor : sequence of float
+        Resolution floor :math:`f_j` of each point (same units as ``E``).
+
+    Returns
+    -------
+    int
+        The largest ``b`` with :math:`E_j>f_j` for every ``j <= b``; ``-1`` if
+        :math:`E_0` is not resolved.
+
+    Examples
+    --------
     >>> resolved_run([3.0, 2.0, 0.0, 1.0], [0.5] * 4)
     1
     """
@@ -282,6 +485,23 @@ def chord_coefficients(sigmas: Sequence[float], a: int, b: int) -> np.ndarray:
     r"""Coefficients :math:`c` with :math:`c^\top\log E=\log(E_a/E_b)/\log(\sigma_a/\sigma_b)`, the
     mean of the local slopes :math:`\beta_a..\beta_{b-1}` on a log-spaced grid.
 
+    Parameters
+    ----------
+    sigmas : sequence of float
+        Decreasing temperatures :math:`\sigma_j`.
+    a : int
+        Index of the first end point (``a != b``).
+    b : int
+        Index of the second end point.
+
+    Returns
+    -------
+    ndarray of shape (len(sigmas),)
+        :math:`c` with :math:`c_a=1/\ell`, :math:`c_b=-1/\ell`,
+        :math:`\ell=\log(\sigma_a/\sigma_b)`, zeros elsewhere.
+
+    Examples
+    --------
     >>> chord_coefficients([100.0, 10.0, 1.0], 0, 2).round(12).tolist()
     [0.217147240952, 0.0, -0.217147240952]
     """
@@ -294,6 +514,22 @@ def chord_coefficients(sigmas: Sequence[float], a: int, b: int) -> np.ndarray:
 def slope_difference_coefficients(sigmas: Sequence[float], i: int, j: int) -> np.ndarray:
     r"""Coefficients of :math:`\beta_i-\beta_j` (local slopes, :func:`local_slopes`) in :math:`\log E`.
 
+    Parameters
+    ----------
+    sigmas : sequence of float
+        Decreasing temperatures :math:`\sigma_j`.
+    i : int
+        Index of :math:`\beta_i` (the slope between points ``i`` and ``i + 1``).
+    j : int
+        Index of :math:`\beta_j`.
+
+    Returns
+    -------
+    ndarray of shape (len(sigmas),)
+        :math:`c` with :math:`c^\top\log E=\beta_i-\beta_j`.
+
+    Examples
+    --------
     >>> slope_difference_coefficients([1.0, 0.1, 0.01], 1, 0).round(12).tolist()
     [-0.434294481903, 0.868588963807, -0.434294481903]
     """
@@ -307,13 +543,46 @@ def log_linear_interval(c: Sequence[float], e: np.ndarray, used: np.ndarray, flo
 
     ``e[j, s]`` deviation of seed ``s`` at :math:`\sigma_j`, ``used[j, s]`` whether it enters
     :math:`E_j` (mean over used seeds).  ``protocol="resampled"``: delta method, half-width
-    :math:`t_{0.975,\nu}\sqrt{\sum_jc_j^2(se_j/E_j)^2}`, :math:`\nu` = fewest used seeds minus 1 over
+    :math:`t_{(1+\mathrm{level})/2,\nu}\sqrt{\sum_jc_j^2(se_j/E_j)^2}`, :math:`\nu` = fewest used seeds minus 1 over
     the points with :math:`c_j\ne0`.  ``protocol="fixed"``: percentile bootstrap, ``boot`` (B, S) seed
     indices resampled jointly at every :math:`\sigma` (replicates with an undefined statistic widen
     the interval to infinity on both sides in proportion).  Both are widened by
     :math:`\sum_j|c_j|(-\log(1-f_j/E_j))`, the worst case of the resolution floor; a point with
     :math:`c_j\ne0` and :math:`E_j\le f_j` gives an infinite interval.
 
+    Parameters
+    ----------
+    c : sequence of float
+        Coefficients of :math:`c^\top\log E`.
+    e : ndarray of shape (J, S)
+        Deviation of seed ``s`` at :math:`\sigma_j`.
+    used : ndarray of shape (J, S), bool
+        Whether run ``(j, s)`` enters the mean :math:`E_j`.
+    floor : float or sequence of float
+        Resolution floor, a scalar or one per point: :math:`E_j\le` floor counts as zero.
+    protocol : {"resampled", "fixed"}
+        Delta method (seeds redrawn per point) or percentile bootstrap (one fixed seed pool).
+    level : float, optional
+        Two-sided confidence level in (0, 1) (default 0.95).
+    boot : ndarray of shape (B, S), int, or None
+        Bootstrap seed indices (required for ``protocol="fixed"``).
+
+    Returns
+    -------
+    estimate : float
+        :math:`c^\top\log E` (``nan`` if a point with :math:`c_j\ne0` is unresolved).
+    low, high : float
+        The widened interval; ``(-inf, inf)`` when unresolved or (resampled) with
+        fewer than two used seeds.
+
+    Raises
+    ------
+    ValueError
+        If ``protocol`` is not ``"resampled"``, or is ``"fixed"`` without ``boot``
+        (only reached when every point with :math:`c_j\ne0` is resolved).
+
+    Examples
+    --------
     >>> e = np.array([[2.0, 2.2, 1.8], [0.2, 0.22, 0.18]]); u = np.ones_like(e, bool)
     >>> est, lo, hi = log_linear_interval([1 / math.log(10), -1 / math.log(10)], e, u, [0, 0],
     ...                                   protocol="resampled")
@@ -355,7 +624,30 @@ def log_linear_interval(c: Sequence[float], e: np.ndarray, used: np.ndarray, flo
 
 @dataclass(frozen=True)
 class StudyParams:
-    """Sizes of the study (``scale`` multiplies n and the number of seeds)."""
+    r"""Sizes of the study (``scale`` multiplies n and the number of seeds).
+
+    Parameters
+    ----------
+    n : int
+        Points per dataset (:func:`make_dataset`).
+    k : int
+        Number of clusters K.
+    n_init : int
+        Forgy initialisations (seeds) per pool, i.e. per temperature.
+    per_decade : int
+        Temperatures per decade of the :func:`sigma_grid`.
+    max_decades : float
+        Largest span of the grid in decades below :math:`\sigma_{\max}` (the
+        largest covariance eigenvalue of the data).
+    max_iter : int
+        Maximum soft-Lloyd steps per run.
+    seed : int
+        Root seed (``numpy.random.SeedSequence([seed, dataset_index])``).
+    datasets : tuple of str
+        Names from :data:`DATASETS`.
+    alphas : tuple of float
+        entmax parameters :math:`\alpha\ge1` of the maps studied (1 softmax).
+    """
 
     n: int = 150
     k: int = 3
@@ -392,18 +684,41 @@ def _pool(X: np.ndarray, k: int, rng: np.random.Generator, n_init: int) -> _Pool
 
 def run_curve(X: np.ndarray, sigmas: Sequence[float], pools: Sequence[_Pool], *, alpha: float,
               max_iter: int) -> dict[str, Any]:
-    """Per-seed deviations ``e[j][s]`` with pool ``pools[j]`` at ``sigmas[j]``, their convergence,
+    r"""Per-seed deviations ``e[j][s]`` with pool ``pools[j]`` at ``sigmas[j]``, their convergence,
     measured contraction and stopping-error bound; the mean ``E`` and standard error ``se`` over the
     *used* seeds (converged, contraction verified; ``None`` where no seed is used), the per-point
-    floor and the counts of excluded runs."""
+    floor and the counts of excluded runs.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, D)
+        float64 data.
+    sigmas : sequence of float
+        Decreasing temperatures :math:`\sigma_j`.
+    pools : sequence of _Pool
+        Initialisations and their K-means limits, one pool per temperature.
+    alpha : float
+        entmax parameter :math:`1\le\alpha<\infty` (1 softmax, 1.5 entmax-1.5, 2 sparsemax).
+    max_iter : int
+        Maximum soft-Lloyd steps per run.
+
+    Returns
+    -------
+    dict
+        Plain data: ``"e"`` (J x S deviations :math:`E(M_K, M_\sigma)`, Euclidean),
+        ``"used"`` (J x S bools), ``"E"`` (J means or None), ``"se"`` (J standard
+        errors), ``"floor"`` (J floors :math:`\max(10^{-9}s,\bar\varepsilon_j)`),
+        ``"n_used"``, ``"nonconverged"``, ``"nonconverged_per_point"``,
+        ``"not_contracting"``, ``"rho_max"``, ``"rho_above_assumed"``, ``"rho"``.
+    """
     J, S = len(sigmas), len(pools[0].inits)
     e, rho, eps = np.zeros((J, S)), np.full((J, S), np.nan), np.zeros((J, S))
     conv = np.zeros((J, S), dtype=bool)
     scale = float(np.abs(X).max()) or 1.0
-    for j, s in enumerate(sigmas):
+    for j, sigma in enumerate(sigmas):
         P = pools[j]
         for i, (M0, MK) in enumerate(zip(P.inits, P.kmeans)):
-            M, _, conv[j, i], shifts = traced_soft_lloyd(X, M0, float(s), alpha=alpha, max_iter=max_iter)
+            M, _, conv[j, i], shifts = traced_soft_lloyd(X, M0, float(sigma), alpha=alpha, max_iter=max_iter)
             rho[j, i], eps[j, i] = stopping_error_bound(shifts)
             e[j, i] = centroid_discrepancy(MK, M)[0]
     used = conv & np.isfinite(eps)
@@ -432,6 +747,22 @@ def run_discrepancy_study(params: StudyParams,
     Per dataset: the grid, the margins of the fixed pool's Lloyd solutions, the count of Lloyd runs
     that hit their iteration cap, and per ``(protocol, alpha)`` the curve of :func:`run_curve` with
     its local/global slopes (over resolved points: ``E_j > floor_j``).
+
+    Parameters
+    ----------
+    params : StudyParams
+        Sizes, seed, datasets and maps of the study.
+    progress : callable or None
+        Called with a one-line status message per step (None: silent).
+
+    Returns
+    -------
+    dict
+        ``{"params": asdict(params), "datasets": {name: {...}}}``; per dataset
+        ``"sigmas"``, ``"scale"``, ``"floor"``, ``"deltas"`` (margins of the fixed
+        pool's Lloyd limits), ``"lloyd_nonconverged"`` and ``"curves"`` keyed
+        ``"{protocol}/{alpha:g}"`` (a :func:`run_curve` dict plus ``"local_slopes"``
+        and ``"global_slope"``).
     """
     out: dict[str, Any] = {"params": asdict(params), "datasets": {}}
     for di, name in enumerate(params.datasets):

@@ -24,16 +24,10 @@ from __future__ import annotations
 from typing import Any
 
 from ._compat import quiet_fp
-from .activations import _probability_map
-from .distances import iter_sq_distance_blocks
+from ._kernels import _block_logits, _probability_map, iter_sq_distance_blocks
 from .validation import check_alpha, check_chunk_size, check_instance, check_sigma
 
 __all__ = ["F0", "G_sigma", "W_sigma", "responsibilities"]
-
-
-def _block_logits(d: Any, sigma: float, xp: Any) -> Any:
-    dmin = xp.min(d, axis=1, keepdims=True)
-    return -(d - dmin) / sigma
 
 
 def _block_resp(d: Any, sigma: float, alpha: float, xp: Any) -> Any:
@@ -83,14 +77,32 @@ def responsibilities(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
 
     Parameters
     ----------
-    X : array (N, D)
-    M : array (K, D)
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
     sigma : float
-        ``0 < sigma < inf``.
-    alpha : float
-        ``1 <= alpha < inf``.
-    chunk_size : int, optional
-        Rows per block (default 4096).
+        Temperature :math:`\sigma`, ``0 < sigma < inf``; divides squared distances,
+        logits :math:`z_{ik}=-\lVert x_i-\mu_k\rVert^2/\sigma`.
+    alpha : float, optional
+        entmax parameter :math:`1\le\alpha<\infty` (Peters et al. 2019,
+        :math:`p_j=[(\alpha-1)z_j-\tau]_+^{1/(\alpha-1)}`); default 1 (softmax).
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    array of shape (N, K)
+        float64 :math:`r_{ik}\in[0,1]`, rows summing to one, input namespace.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, ``sigma`` or ``alpha`` is not a real number, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, ``sigma`` not in ``(0, inf)``, ``alpha`` not in ``[1, inf)``, or ``chunk_size < 1``.
 
     Examples
     --------
@@ -105,15 +117,38 @@ def responsibilities(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
            [0., 1.]])
     """
     X, M, xp = check_instance(X, M)
-    s, a = check_sigma(sigma), check_alpha(alpha)
+    sigma, alpha = check_sigma(sigma), check_alpha(alpha)
     with quiet_fp():
-        return _responsibilities(X, M, s, a, xp, check_chunk_size(chunk_size))
+        return _responsibilities(X, M, sigma, alpha, xp, check_chunk_size(chunk_size))
 
 
 def F0(X: Any, M: Any, *, chunk_size: int | None = None) -> Any:
     r"""Hard distortion :math:`F_0(M)=\sum_i\min_k\lVert x_i-\mu_k\rVert^2` (KR eq. 2/10).
 
     Returns a 0-d float64 array of the input namespace.
+
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    0-d array
+        float64 scalar :math:`F_0(M)`, input namespace.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, or ``chunk_size < 1``.
 
     Examples
     --------
@@ -129,8 +164,33 @@ def G_sigma(X: Any, M: Any, sigma: float, *, chunk_size: int | None = None) -> A
     r"""Reduced (free-energy) functional :math:`G_\sigma(M)=-\sigma\sum_i\log\sum_k e^{-d_{ik}/\sigma}`.
 
     Computed as :math:`\sum_i[d_{i(1)}-\sigma\log\sum_k e^{-(d_{ik}-d_{i(1)})/\sigma}]`
-    (module docstring), so it is finite for every valid input; it satisfies
+    (module docstring), :math:`d_{i(1)}=\min_k d_{ik}`, so it is finite for every valid input; it satisfies
     :math:`F_0-\sigma N\log K\le G_\sigma\le F_0`.
+
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
+    sigma : float
+        Temperature :math:`\sigma`, ``0 < sigma < inf`` (divides squared distances).
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    0-d array
+        float64 scalar :math:`G_\sigma(M)`, input namespace.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, ``sigma`` is not a real number, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, ``sigma`` not in ``(0, inf)``, or ``chunk_size < 1``.
 
     Examples
     --------
@@ -140,9 +200,9 @@ def G_sigma(X: Any, M: Any, sigma: float, *, chunk_size: int | None = None) -> A
     -0.8862943611198906
     """
     X, M, xp = check_instance(X, M)
-    s = check_sigma(sigma)
+    sigma = check_sigma(sigma)
     with quiet_fp():
-        return _G_sigma(X, M, s, xp, check_chunk_size(chunk_size))
+        return _G_sigma(X, M, sigma, xp, check_chunk_size(chunk_size))
 
 
 def W_sigma(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
@@ -151,6 +211,34 @@ def W_sigma(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
 
     ``alpha`` selects the responsibilities (see :func:`responsibilities`):
     :math:`W^{(\alpha)}_\sigma`.  Always :math:`W_\sigma\ge F_0`.
+
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
+    sigma : float
+        Temperature :math:`\sigma`, ``0 < sigma < inf`` (divides squared distances).
+    alpha : float, optional
+        entmax parameter :math:`1\le\alpha<\infty` of the responsibilities (1 softmax,
+        the default; 1.5 entmax-1.5; 2 sparsemax).
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    0-d array
+        float64 scalar :math:`W^{(\alpha)}_\sigma(M)`, input namespace.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, ``sigma`` or ``alpha`` is not a real number, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, ``sigma`` not in ``(0, inf)``, ``alpha`` not in ``[1, inf)``, or ``chunk_size < 1``.
 
     Examples
     --------
@@ -163,6 +251,6 @@ def W_sigma(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
     0.0
     """
     X, M, xp = check_instance(X, M)
-    s, a = check_sigma(sigma), check_alpha(alpha)
+    sigma, alpha = check_sigma(sigma), check_alpha(alpha)
     with quiet_fp():
-        return _W_sigma(X, M, s, a, xp, check_chunk_size(chunk_size))
+        return _W_sigma(X, M, sigma, alpha, xp, check_chunk_size(chunk_size))

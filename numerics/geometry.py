@@ -12,8 +12,7 @@ from typing import Any
 from scipy.optimize import linear_sum_assignment
 
 from ._compat import asarray_in, device_of, to_numpy
-from .distances import _sq_distances, iter_sq_distance_blocks
-from .kmeans import _hard_stats
+from ._kernels import _hard_stats, _sq_distances, iter_sq_distance_blocks
 from .validation import check_chunk_size, check_data, check_instance
 
 __all__ = ["centroid_discrepancy", "diameter", "is_lloyd_fixed_point", "margin"]
@@ -26,6 +25,30 @@ def margin(X: Any, M: Any, *, chunk_size: int | None = None) -> Any:
     :math:`x_i` to the centroids.  ``K = 1`` has no second distance: the margin is
     ``+inf`` (by convention: no point is ever near a boundary).  Coincident
     centroids give 0.  Returns a 0-d float64 array.
+
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    0-d array
+        float64 margin :math:`\Delta\ge0` in units of squared distance, input
+        namespace (``inf`` for K = 1).
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, or ``chunk_size < 1``.
 
     Examples
     --------
@@ -57,6 +80,33 @@ def is_lloyd_fixed_point(X: Any, M: Any, *, rtol: float = 1e-12,
     (``s = 1`` if ``X = 0``).  Positivity of the margin is **not** required (test
     it with :func:`margin`).
 
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
+    rtol : float, optional
+        Tolerance on the max-norm of :math:`\mu_k-\operatorname{mean}(C_k)`, relative
+        to :math:`\max_{ij}|x_{ij}|`; finite and ``>= 0``.
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    bool
+        True iff every cell is non-empty and every centroid is within the tolerance
+        of its cell mean (a Python bool).
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, or ``chunk_size < 1``, or ``rtol`` is negative, NaN or infinite.
+
     Examples
     --------
     >>> import numpy as np
@@ -81,8 +131,28 @@ def diameter(X: Any, *, chunk_size: int | None = None) -> Any:
     r""":math:`\operatorname{diam}(X)=\max_{i,j}\lVert x_i-x_j\rVert` (Euclidean, not squared).
 
     :math:`O(N^2D)` work in blocks of ``min(chunk_size, max(1, 2**22 // N))`` rows
-    (at most ``max(chunk_size, 2**22)``-ish floats at a time).  One point: 0.
+    (so at most ``max(N, 2**22)`` squared distances at a time).  One point: 0.
     Returns a 0-d float64 array.
+
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Points :math:`x_i` (rows); validated like data, computed in float64.
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    0-d array
+        float64 :math:`\operatorname{diam}(X)\ge0`, input namespace.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` has a bool/complex/non-numeric dtype, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` is not 2-D, empty, non-finite, has entries whose squares overflow
+        float64, or ``chunk_size < 1``.
 
     Examples
     --------
@@ -110,12 +180,28 @@ def centroid_discrepancy(A: Any, B: Any) -> tuple[float, Any]:
     solved exactly by the Hungarian method (``scipy.optimize.linear_sum_assignment``)
     on the Euclidean (not squared) cost matrix.
 
+    Parameters
+    ----------
+    A : array of shape (K, D)
+        First centroid set (rows :math:`a_k`); validated like data, float64.
+    B : array of shape (K, D)
+        Second centroid set (rows :math:`b_k`), same shape and namespace as ``A``.
+
     Returns
     -------
     value : float
-        :math:`E(A,B)`.
-    perm : array (K,) of int64
-        ``A[k]`` is matched with ``B[perm[k]]`` (input namespace).
+        :math:`E(A,B)\ge0`, a mean Euclidean (not squared) distance, as a Python float.
+    perm : array of shape (K,), int64
+        The optimal matching: ``A[k]`` is matched with ``B[perm[k]]`` (namespace and
+        device of ``A``).
+
+    Raises
+    ------
+    TypeError
+        If ``A`` or ``B`` has a bool/complex/non-numeric dtype.
+    ValueError
+        If ``A`` or ``B`` is not 2-D, empty, non-finite or too large (squares
+        overflow), or their shapes differ.
 
     Examples
     --------

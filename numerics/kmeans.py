@@ -23,14 +23,20 @@ Policies
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from ._compat import device_of, quiet_fp
-from .activations import _probability_map
-from .distances import iter_sq_distance_blocks
-from .functionals import _block_logits
+from ._compat import quiet_fp
+from ._kernels import (
+    EmptyClusterWarning,
+    _hard_stats,
+    _means_keep_empty,
+    _probability_map,
+    _soft_centroids,
+    _soft_stats,
+    _warn_empty,
+    iter_sq_distance_blocks,
+)
 from .validation import check_alpha, check_chunk_size, check_instance, check_sigma
 
 __all__ = [
@@ -48,23 +54,21 @@ __all__ = [
 ]
 
 
-class EmptyClusterWarning(UserWarning):
-    """A cluster received no point (Lloyd) or zero total weight (soft updates); its centroid was kept."""
-
-
 @dataclass(frozen=True)
 class LloydResult:
     """Result of :func:`lloyd`.
 
-    Attributes
+    Parameters
     ----------
-    centroids : array (K, D)
-    labels : array (N,)
-        Assignment to ``centroids`` (ties to the lowest index).
+    centroids : array of shape (K, D)
+        float64 final centroids, namespace of the input data.
+    labels : array of shape (N,), int64
+        Assignment of every point to ``centroids`` (ties to the lowest index).
     n_iter : int
-        Lloyd steps performed.
+        Lloyd steps performed, ``1 <= n_iter <= max_iter``.
     converged : bool
-        ``max_k ||mu_k^new - mu_k|| <= tol`` was reached (``tol = 0``: an exact fixed point).
+        Whether the last step moved no centroid by more than ``tol`` (Euclidean
+        norm); with ``tol = 0``, whether an exact fixed point was reached.
     """
 
     centroids: Any
@@ -75,17 +79,20 @@ class LloydResult:
 
 @dataclass(frozen=True)
 class SoftLloydResult:
-    """Result of :func:`soft_lloyd`.
+    r"""Result of :func:`soft_lloyd`.
 
-    Attributes
+    Parameters
     ----------
-    centroids : array (K, D)
+    centroids : array of shape (K, D)
+        float64 final centroids, namespace of the input data.
     n_iter : int
-        Soft-centroid steps performed.
+        Soft-centroid steps performed, ``1 <= n_iter <= max_iter``.
     converged : bool
-        The last step moved no centroid by more than ``tol * scale`` (Euclidean norm).
+        Whether the last step moved no centroid by more than ``tol * s`` (Euclidean
+        norm), :math:`s=\max_{ij}|x_{ij}|` (1 if ``X = 0``).
     shift : float
-        ``max_k ||mu_k^new - mu_k||`` of the last step.
+        :math:`\max_k\lVert\mu_k^{new}-\mu_k\rVert` of the last step (Euclidean,
+        absolute, not divided by ``s``).
     """
 
     centroids: Any
@@ -101,52 +108,6 @@ def _assign(X: Any, M: Any, xp: Any, chunk: int) -> Any:
     labels = [xp.argmin(d, axis=1) for _, _, d in iter_sq_distance_blocks(X, M, xp, chunk)]
     return labels[0] if len(labels) == 1 else xp.concat(labels)
 
-
-def _hard_stats(X: Any, M: Any, xp: Any, chunk: int) -> tuple[Any, Any, Any]:
-    k = int(M.shape[0])
-    ks = xp.arange(k, device=device_of(X))
-    S = xp.zeros_like(M[:, 0])
-    T = xp.zeros_like(M)
-    labels = []
-    for start, stop, d in iter_sq_distance_blocks(X, M, xp, chunk):
-        lab = xp.argmin(d, axis=1)
-        labels.append(lab)
-        w = xp.astype(lab[:, None] == ks[None, :], X.dtype)
-        S = S + xp.sum(w, axis=0)
-        T = T + xp.matrix_transpose(w) @ X[start:stop, :]
-    lab = labels[0] if len(labels) == 1 else xp.concat(labels)
-    return S, T, lab
-
-
-def _soft_stats(X: Any, M: Any, sigma: float, alpha: float, xp: Any, chunk: int) -> tuple[Any, Any]:
-    pmap = _probability_map(alpha)
-    S = xp.zeros_like(M[:, 0])
-    T = xp.zeros_like(M)
-    for start, stop, d in iter_sq_distance_blocks(X, M, xp, chunk):
-        r = pmap(_block_logits(d, sigma, xp), xp, -1)
-        S = S + xp.sum(r, axis=0)
-        T = T + xp.matrix_transpose(r) @ X[start:stop, :]
-    return S, T
-
-
-def _means_keep_empty(S: Any, T: Any, M: Any, xp: Any) -> tuple[Any, int]:
-    empty = S <= 0.0
-    safe = xp.where(empty, xp.ones_like(S), S)
-    new = xp.where(empty[:, None], M, T / safe[:, None])
-    return new, int(xp.sum(xp.astype(empty, xp.int64)))
-
-
-def _warn_empty(n_empty: int, what: str, k: int) -> None:
-    if n_empty:
-        warnings.warn(
-            f"{n_empty} of K={k} clusters had {what}; their centroids were kept unchanged",
-            EmptyClusterWarning, stacklevel=3,
-        )
-
-
-def _soft_centroids(X, M, sigma, alpha, xp, chunk):
-    S, T = _soft_stats(X, M, sigma, alpha, xp, chunk)
-    return _means_keep_empty(S, T, M, xp)
 
 
 def _grad_W_stats(X: Any, M: Any, sigma: float, alpha: float, xp: Any, chunk: int):
@@ -181,6 +142,29 @@ def _grad_W_stats(X: Any, M: Any, sigma: float, alpha: float, xp: Any, chunk: in
 def assign(X: Any, M: Any, *, chunk_size: int | None = None) -> Any:
     r"""Nearest-centroid labels :math:`\arg\min_k d_{ik}` (ties to the lowest index), int64 (N,).
 
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    array of shape (N,)
+        int64 labels in ``[0, K)``, input namespace.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, or ``chunk_size < 1``.
+
     Examples
     --------
     >>> import numpy as np
@@ -195,6 +179,30 @@ def lloyd_step(X: Any, M: Any, *, chunk_size: int | None = None) -> Any:
     r"""One Lloyd step: :math:`\mu_k\leftarrow\operatorname{mean}\{x_i: i\in C_k\}`.
 
     Empty cells keep their centroid (:class:`EmptyClusterWarning`).
+
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    array of shape (K, D)
+        float64 updated centroids (cell means; empty cells keep :math:`\mu_k`),
+        input namespace.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, or ``chunk_size < 1``.
 
     Examples
     --------
@@ -216,6 +224,37 @@ def lloyd(X: Any, M0: Any, *, max_iter: int = 300, tol: float = 0.0,
 
     With the default ``tol = 0`` it stops at an exact fixed point of
     :func:`lloyd_step` (reached in finitely many steps: the assignment stabilises).
+
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M0 : array of shape (K, D)
+        Initial centroids, ``1 <= K <= N``.
+    max_iter : int, optional
+        Maximum number of Lloyd steps (a positive int).
+    tol : float, optional
+        Stop when no centroid moves by more than ``tol`` (absolute, Euclidean
+        norm); finite, ``>= 0``.  0: exact fixed point.
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    LloydResult
+        Final centroids, their labels (int64, shape (N,)), the number of steps and
+        the convergence flag.  Not converging within ``max_iter`` gives
+        ``converged=False`` (no warning).
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M0`` come from
+        different array namespaces, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M0`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, ``max_iter`` not a positive int, ``tol`` negative or
+        non-finite, or ``chunk_size < 1``.
 
     Examples
     --------
@@ -252,6 +291,34 @@ def soft_centroids(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
 
     Clusters with :math:`\sum_i r_{ik}=0` keep :math:`\mu_k` (:class:`EmptyClusterWarning`).
 
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
+    sigma : float
+        Temperature :math:`\sigma`, ``0 < sigma < inf`` (divides squared distances).
+    alpha : float, optional
+        entmax parameter :math:`1\le\alpha<\infty` of the responsibilities (1 softmax,
+        the default; 1.5 entmax-1.5; 2 sparsemax).
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    array of shape (K, D)
+        float64 :math:`\hat\mu_k` (convex combinations of the data), input namespace.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, ``sigma`` or ``alpha`` is not a real number, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, ``sigma`` not in ``(0, inf)``, ``alpha`` not in ``[1, inf)``, or ``chunk_size < 1``.
+
     Examples
     --------
     >>> import numpy as np
@@ -264,9 +331,9 @@ def soft_centroids(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
            [1.]])
     """
     X, M, xp = check_instance(X, M)
-    s, a = check_sigma(sigma), check_alpha(alpha)
+    sigma, alpha = check_sigma(sigma), check_alpha(alpha)
     with quiet_fp():
-        new, n_empty = _soft_centroids(X, M, s, a, xp, check_chunk_size(chunk_size))
+        new, n_empty = _soft_centroids(X, M, sigma, alpha, xp, check_chunk_size(chunk_size))
     _warn_empty(n_empty, "zero total responsibility", int(M.shape[0]))
     return new
 
@@ -279,6 +346,41 @@ def soft_lloyd(X: Any, M0: Any, sigma: float, *, alpha: float = 1.0, max_iter: i
     :math:`s=\max_{ij}|x_{ij}|` (``s = 1`` if ``X = 0``), or after ``max_iter`` steps
     (``converged=False``; no warning).
 
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M0 : array of shape (K, D)
+        Initial centroids, ``1 <= K <= N``.
+    sigma : float
+        Temperature :math:`\sigma`, ``0 < sigma < inf`` (divides squared distances).
+    alpha : float, optional
+        entmax parameter :math:`1\le\alpha<\infty` of the responsibilities (1 softmax,
+        the default; 1.5 entmax-1.5; 2 sparsemax).
+    max_iter : int, optional
+        Maximum number of soft-centroid steps (a positive int).
+    tol : float, optional
+        Relative stopping tolerance: the shift is compared with ``tol * s``,
+        :math:`s=\max_{ij}|x_{ij}|`; finite, ``>= 0``.
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    SoftLloydResult
+        Final centroids, number of steps, convergence flag and the shift of the
+        last step.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M0`` come from
+        different array namespaces, ``sigma`` or ``alpha`` is not a real number, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M0`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, ``sigma`` not in ``(0, inf)``, ``alpha`` not in ``[1, inf)``,
+        ``max_iter`` not a positive int, ``tol`` negative or non-finite, or ``chunk_size < 1``.
+
     Examples
     --------
     >>> import numpy as np
@@ -288,7 +390,7 @@ def soft_lloyd(X: Any, M0: Any, sigma: float, *, alpha: float = 1.0, max_iter: i
     ([[0.5], [10.5]], True)
     """
     X, M, xp = check_instance(X, M0, m_name="M0")
-    s, a = check_sigma(sigma), check_alpha(alpha)
+    sigma, alpha = check_sigma(sigma), check_alpha(alpha)
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive int; got {max_iter!r}")
     if not (tol >= 0.0 and math.isfinite(tol)):
@@ -298,7 +400,7 @@ def soft_lloyd(X: Any, M0: Any, sigma: float, *, alpha: float = 1.0, max_iter: i
     total_empty, converged, shift, n_iter = 0, False, math.inf, 0
     with quiet_fp():
         for n_iter in range(1, max_iter + 1):
-            new, n_empty = _soft_centroids(X, M, s, a, xp, chunk)
+            new, n_empty = _soft_centroids(X, M, sigma, alpha, xp, chunk)
             total_empty = max(total_empty, n_empty)
             shift = float(xp.max(xp.sqrt(xp.sum((new - M) ** 2, axis=1))))
             M = new
@@ -312,7 +414,35 @@ def soft_lloyd(X: Any, M0: Any, sigma: float, *, alpha: float = 1.0, max_iter: i
 def grad_G_sigma(X: Any, M: Any, sigma: float, *, chunk_size: int | None = None) -> Any:
     r"""Gradient of :math:`G_\sigma`: :math:`\nabla_{\mu_k}G_\sigma=2\sum_ir_{ik}(\mu_k-x_i)`, shape (K, D).
 
-    Computed as :math:`2(S_k\mu_k-T_k)` from the softmax statistics.
+    Here :math:`r_{ik}` are the softmax responsibilities
+    (:math:`\partial G_\sigma/\partial d_{ik}=r_{ik}`).  Computed as
+    :math:`2(S_k\mu_k-T_k)` with :math:`S_k=\sum_ir_{ik}`, :math:`T_k=\sum_ir_{ik}x_i`.
+
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
+    sigma : float
+        Temperature :math:`\sigma`, ``0 < sigma < inf`` (divides squared distances).
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    array of shape (K, D)
+        float64 :math:`\nabla_MG_\sigma` (row ``k`` is :math:`\nabla_{\mu_k}G_\sigma`),
+        input namespace.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, ``sigma`` is not a real number, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, ``sigma`` not in ``(0, inf)``, or ``chunk_size < 1``.
 
     Examples
     --------
@@ -321,9 +451,9 @@ def grad_G_sigma(X: Any, M: Any, sigma: float, *, chunk_size: int | None = None)
     array([[0.]])
     """
     X, M, xp = check_instance(X, M)
-    s = check_sigma(sigma)
+    sigma = check_sigma(sigma)
     with quiet_fp():
-        S, T = _soft_stats(X, M, s, 1.0, xp, check_chunk_size(chunk_size))
+        S, T = _soft_stats(X, M, sigma, 1.0, xp, check_chunk_size(chunk_size))
     return 2.0 * (S[:, None] * M - T)
 
 
@@ -345,6 +475,35 @@ def grad_W_sigma(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
     :math:`2\sum_ir_{ik}(\mu_k-x_i)[1-(d_{ik}-\bar d_i)/\sigma]`.  For ``alpha > 1``
     it is the gradient wherever the support is locally constant (almost everywhere).
 
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
+    sigma : float
+        Temperature :math:`\sigma`, ``0 < sigma < inf`` (divides squared distances).
+    alpha : float, optional
+        entmax parameter :math:`1\le\alpha<\infty` of the responsibilities (1 softmax,
+        the default; 1.5 entmax-1.5; 2 sparsemax).
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    array of shape (K, D)
+        float64 :math:`\nabla_MW^{(\alpha)}_\sigma` (row ``k`` is
+        :math:`\nabla_{\mu_k}W`), input namespace.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, ``sigma`` or ``alpha`` is not a real number, or ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, ``sigma`` not in ``(0, inf)``, ``alpha`` not in ``[1, inf)``, or ``chunk_size < 1``.
+
     Examples
     --------
     >>> import numpy as np
@@ -355,15 +514,15 @@ def grad_W_sigma(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
     True
     """
     X, M, xp = check_instance(X, M)
-    s, a = check_sigma(sigma), check_alpha(alpha)
+    sigma, alpha = check_sigma(sigma), check_alpha(alpha)
     with quiet_fp():
-        G, Tg, _ = _grad_W_stats(X, M, s, a, xp, check_chunk_size(chunk_size))
+        G, Tg, _ = _grad_W_stats(X, M, sigma, alpha, xp, check_chunk_size(chunk_size))
     return 2.0 * (G[:, None] * M - Tg)
 
 
 def rbf_gradient_step(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
                       chunk_size: int | None = None) -> Any:
-    r"""One full-gradient step on :math:`W^{(\alpha)}_\sigma` with :math:`\eta_k=1/(2\sum_ir_{ik})`.
+    r"""One full-gradient step on :math:`W^{(\alpha)}_\sigma` with :math:`\eta_k=1/(2\sum_ir_{ik})`, :math:`r=r^{(\alpha)}(M,\sigma)`.
 
     .. math::
 
@@ -374,6 +533,36 @@ def rbf_gradient_step(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
     The same step on :math:`G_\sigma` would be exactly :func:`soft_centroids`; on
     :math:`W_\sigma` it differs by the responsibility-derivative term.
 
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
+    sigma : float
+        Temperature :math:`\sigma`, ``0 < sigma < inf`` (divides squared distances).
+    alpha : float, optional
+        entmax parameter :math:`1\le\alpha<\infty` of the responsibilities (1 softmax,
+        the default; 1.5 entmax-1.5; 2 sparsemax).
+    chunk_size : int or None, optional
+        Rows per block (None: 4096).
+
+    Returns
+    -------
+    array of shape (K, D)
+        float64 updated centroids, input namespace.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, ``sigma`` or ``alpha`` is not a real number, or
+        ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
+        ``K > N``, entries whose squares overflow float64, ``sigma`` not in
+        ``(0, inf)``, ``alpha`` not in ``[1, inf)``, or ``chunk_size < 1``.
+
     Examples
     --------
     >>> import numpy as np
@@ -383,9 +572,9 @@ def rbf_gradient_step(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
            [10.5]])
     """
     X, M, xp = check_instance(X, M)
-    s, a = check_sigma(sigma), check_alpha(alpha)
+    sigma, alpha = check_sigma(sigma), check_alpha(alpha)
     with quiet_fp():
-        G, Tg, S = _grad_W_stats(X, M, s, a, xp, check_chunk_size(chunk_size))
+        G, Tg, S = _grad_W_stats(X, M, sigma, alpha, xp, check_chunk_size(chunk_size))
     grad = 2.0 * (G[:, None] * M - Tg)
     empty = S <= 0.0
     safe = xp.where(empty, xp.ones_like(S), S)

@@ -53,22 +53,25 @@ __all__ = ["LloydInstance", "from_partition", "lloyd_fixed_point", "certified_in
 class LloydInstance:
     r"""A verified Lloyd fixed point with positive margin.
 
-    Attributes
+    Parameters
     ----------
-    X : ndarray (N, D)
+    X : ndarray of shape (N, D)
         float64 data (their exact values are the dyadic rationals ``X_exact``).
-    M : ndarray (K, D)
+    M : ndarray of shape (K, D)
         float64 centroids, the correctly rounded exact cell means.
-    labels : ndarray (N,)
-        Cell of each point, ``0..K-1``; every cell non-empty.
-    X_exact, M_exact : tuple of tuple of Fraction
-        Exact data and exact means :math:`\mu^*_k`.
+    labels : ndarray of shape (N,), int64
+        Cell :math:`c(i)\in\{0,\dots,K-1\}` of each point; every cell non-empty.
+    X_exact : tuple of N tuples of D Fraction
+        Exact data (the dyadic values of ``X``).
+    M_exact : tuple of K tuples of D Fraction
+        Exact means :math:`\mu^*_k` of the cells.
     delta : Fraction
-        Exact margin :math:`\Delta>0`.
-    delta_k : tuple of Fraction
-        Exact per-cell margins :math:`\Delta_k\ge\Delta`.
-    counts : tuple of int
-        Cell sizes :math:`n_k`.
+        Exact margin :math:`\Delta=\min_k\Delta_k` in squared distance (``> 0`` for
+        ``K >= 2``; 0 for ``K = 1``, which has no gap).
+    delta_k : tuple of K Fraction
+        Exact per-cell margins :math:`\Delta_k\ge\Delta` (module docstring).
+    counts : tuple of K int
+        Cell sizes :math:`n_k\ge1`.
     """
 
     X: np.ndarray
@@ -125,6 +128,25 @@ def from_partition(X: np.ndarray, labels: Sequence[int]) -> LloydInstance | None
     returns ``None`` unless every cell is non-empty, every point's strictly
     nearest mean is its own (so :math:`\Delta>0`), i.e. the partition is a
     Lloyd fixed point with positive margin.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        Data, cast to float64 (its exact dyadic values are used); ``N >= 1``.
+    labels : sequence of N int
+        Cell of every point; the cells are ``0..max(labels)``.
+
+    Returns
+    -------
+    LloydInstance or None
+        The instance, or None if a label is negative, a cell in
+        ``0..max(labels)`` is empty, or some point is not strictly nearest to its own
+        exact cell mean (margin 0 or not a fixed point).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not a non-empty 2-D array, or ``labels`` does not have length N.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[0] == 0:
@@ -169,6 +191,22 @@ def lloyd_fixed_point(X: np.ndarray, M0: np.ndarray, *, max_iter: int = 100) -> 
     Returns the exact instance of the final partition, or ``None`` when Lloyd
     does not settle within ``max_iter`` steps, a cell empties, or the exact
     fixed point has a tie (margin 0).
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        Data, cast to float64.
+    M0 : array-like of shape (K, D)
+        Initial centroids, cast to float64 (not modified).
+    max_iter : int, optional
+        Maximum number of assignment steps (not validated; ``< 2`` always gives
+        None, since settling needs two equal assignments).
+
+    Returns
+    -------
+    LloydInstance or None
+        The exactly verified instance (:func:`from_partition`) of the settled
+        partition, or None.
     """
     X = np.asarray(X, dtype=np.float64)
     M = np.asarray(M0, dtype=np.float64).copy()
@@ -189,6 +227,15 @@ def lloyd_fixed_point(X: np.ndarray, M0: np.ndarray, *, max_iter: int = 100) -> 
 def certified_instances() -> list[tuple[str, LloydInstance]]:
     r"""Fixed, named instances used by the arb certificates (small, exact, :math:`\Delta>0`).
 
+    Returns
+    -------
+    list of (str, LloydInstance)
+        Three ``(name, instance)`` pairs: ``"line-K2"`` (N=5, D=1),
+        ``"triangle-K3"`` (N=9, D=2) and ``"tetra-K4"`` (N=8, D=3), each with exact
+        :math:`\Delta>0`.
+
+    Examples
+    --------
     >>> [(name, inst.N, inst.K, inst.D, str(inst.delta)) for name, inst in certified_instances()]
     [('line-K2', 5, 2, 1, '513/16'), ('triangle-K3', 9, 3, 2, '266/9'), ('tetra-K4', 8, 4, 3, '1299/64')]
     """

@@ -168,6 +168,21 @@ def _entmax(z: list, alpha: mpmath.mpf) -> list:
 def mp_softmax(z: Any, *, dps: int = 50) -> list:
     r"""Softmax :math:`e^{z_j-m}/\sum_l e^{z_l-m}` at ``dps`` digits.
 
+    Parameters
+    ----------
+    z : sequence of numbers or 1-D array
+        Logits (floats converted exactly; ints, strings and ``mpf`` accepted).
+    dps : int, optional
+        Requested decimal digits; the computation runs at ``dps + 10`` digits,
+        scoped with ``mpmath.mp.workdps`` (the global precision is unchanged).
+
+    Returns
+    -------
+    list of mpmath.mpf
+        The probabilities, one per logit, summing to 1.
+
+    Examples
+    --------
     >>> [mpmath.nstr(p, 5) for p in mp_softmax([0, "1.0986122886681098"])]
     ['0.25', '0.75']
     """
@@ -178,6 +193,21 @@ def mp_softmax(z: Any, *, dps: int = 50) -> list:
 def mp_log_sum_exp(z: Any, *, dps: int = 50) -> mpmath.mpf:
     r""":math:`\log\sum_j e^{z_j}` at ``dps`` digits (``-inf`` if every entry is ``-inf``).
 
+    Parameters
+    ----------
+    z : sequence of numbers or 1-D array
+        Logits (floats converted exactly; ints, strings and ``mpf`` accepted).
+    dps : int, optional
+        Requested decimal digits; the computation runs at ``dps + 10`` digits,
+        scoped with ``mpmath.mp.workdps`` (the global precision is unchanged).
+
+    Returns
+    -------
+    mpmath.mpf
+        :math:`\log\sum_je^{z_j}=m+\log\sum_je^{z_j-m}`, :math:`m=\max_jz_j`.
+
+    Examples
+    --------
     >>> mpmath.nstr(mp_log_sum_exp([1000, 1000]), 20)
     '1000.6931471805599453'
     """
@@ -190,6 +220,31 @@ def mp_entmax(z: Any, alpha: Any, *, dps: int = 50) -> list:
 
     Exact sort for ``alpha`` in {1.5, 2}, softmax for 1, bisection otherwise.
 
+    Parameters
+    ----------
+    z : sequence of numbers or 1-D array
+        Logits (floats converted exactly; ints, strings and ``mpf`` accepted).
+    alpha : real, str or mpmath.mpf
+        entmax parameter :math:`\alpha\ge1`; :math:`p_j=[(\alpha-1)(z_j-\max z)-\tau]_+^{1/(\alpha-1)}`
+        (Peters et al. 2019).  Strings give exact decimal values such as ``"1.25"``.
+    dps : int, optional
+        Requested decimal digits; the computation runs at ``dps + 10`` digits,
+        scoped with ``mpmath.mp.workdps`` (the global precision is unchanged).
+
+    Returns
+    -------
+    list of mpmath.mpf
+        The probabilities, one per logit, summing to 1.
+
+    Raises
+    ------
+    ValueError
+        If ``alpha < 1`` (or NaN).
+    TypeError
+        If ``z`` is not a sequence (or array).
+
+    Examples
+    --------
     >>> [mpmath.nstr(p, 5) for p in mp_entmax([0.4, 0], 1.5)]
     ['0.64', '0.36']
     >>> [mpmath.nstr(p, 5) for p in mp_entmax([0.4, 0], "1.25")]
@@ -216,6 +271,24 @@ def _resp(d: list, sigma, alpha) -> list:
 def mp_sq_distances(X: Any, M: Any, *, dps: int = 50) -> list:
     r""":math:`d_{ik}=\sum_j(x_{ij}-\mu_{kj})^2` at ``dps`` digits, list of N rows of K.
 
+    Parameters
+    ----------
+    X : sequence of N rows of D numbers, or array of shape (N, D)
+        Data points :math:`x_i` (floats converted exactly; strings / ``mpf`` at the
+        working precision).  Not validated.
+    M : sequence of K rows of D numbers, or array of shape (K, D)
+        Centroids :math:`\mu_k`, same ``D``.
+    dps : int, optional
+        Requested decimal digits; the computation runs at ``dps + 10`` digits,
+        scoped with ``mpmath.mp.workdps`` (the global precision is unchanged).
+
+    Returns
+    -------
+    list of list of mpmath.mpf
+        N rows of K numbers (row ``i`` belongs to :math:`x_i`).
+
+    Examples
+    --------
     >>> mp_sq_distances([[0, 0], [3, 4]], [[0, 0]])
     [[mpf('0.0')], [mpf('25.0')]]
     """
@@ -226,6 +299,24 @@ def mp_sq_distances(X: Any, M: Any, *, dps: int = 50) -> list:
 def mp_F0(X: Any, M: Any, *, dps: int = 50) -> mpmath.mpf:
     r""":math:`F_0=\sum_i\min_kd_{ik}` at ``dps`` digits.
 
+    Parameters
+    ----------
+    X : sequence of N rows of D numbers, or array of shape (N, D)
+        Data points :math:`x_i` (floats converted exactly; strings / ``mpf`` at the
+        working precision).  Not validated.
+    M : sequence of K rows of D numbers, or array of shape (K, D)
+        Centroids :math:`\mu_k`, same ``D``.
+    dps : int, optional
+        Requested decimal digits; the computation runs at ``dps + 10`` digits,
+        scoped with ``mpmath.mp.workdps`` (the global precision is unchanged).
+
+    Returns
+    -------
+    mpmath.mpf
+        :math:`F_0(M)=\sum_i\min_k\lVert x_i-\mu_k\rVert^2`.
+
+    Examples
+    --------
     >>> mp_F0([[0], [1], [5]], [[0], [4]])
     mpf('2.0')
     """
@@ -236,17 +327,63 @@ def mp_F0(X: Any, M: Any, *, dps: int = 50) -> mpmath.mpf:
 def mp_G_sigma(X: Any, M: Any, sigma: Any, *, dps: int = 50) -> mpmath.mpf:
     r""":math:`G_\sigma=-\sigma\sum_i\log\sum_ke^{-d_{ik}/\sigma}` at ``dps`` digits.
 
+    Parameters
+    ----------
+    X : sequence of N rows of D numbers, or array of shape (N, D)
+        Data points :math:`x_i` (floats converted exactly; strings / ``mpf`` at the
+        working precision).  Not validated.
+    M : sequence of K rows of D numbers, or array of shape (K, D)
+        Centroids :math:`\mu_k`, same ``D``.
+    sigma : real, str or mpmath.mpf
+        Temperature :math:`\sigma>0`, dividing squared distances
+        (:math:`z_{ik}=-d_{ik}/\sigma`); not validated.
+    dps : int, optional
+        Requested decimal digits; the computation runs at ``dps + 10`` digits,
+        scoped with ``mpmath.mp.workdps`` (the global precision is unchanged).
+
+    Returns
+    -------
+    mpmath.mpf
+        :math:`G_\sigma(M)` (max-shifted log-sum-exp per row, no underflow).
+
+    Examples
+    --------
     >>> mpmath.nstr(mp_G_sigma([[0], [1]], [[0.5], [0.5]], 1), 12)  # 0.5 - 2 log 2
     '-0.88629436112'
     """
     with mp.workdps(dps + _GUARD):
-        s = _num(sigma)
-        return -s * mp.fsum(_lse([-v / s for v in row]) for row in _sqd(_mat(X), _mat(M)))
+        sigma = _num(sigma)
+        return -sigma * mp.fsum(_lse([-v / sigma for v in row]) for row in _sqd(_mat(X), _mat(M)))
 
 
 def mp_responsibilities(X: Any, M: Any, sigma: Any, *, alpha: Any = 1, dps: int = 50) -> list:
     r""":math:`r_{ik}=\operatorname{entmax}_\alpha(-d_i/\sigma)_k` at ``dps`` digits (N rows of K).
 
+    Parameters
+    ----------
+    X : sequence of N rows of D numbers, or array of shape (N, D)
+        Data points :math:`x_i` (floats converted exactly; strings / ``mpf`` at the
+        working precision).  Not validated.
+    M : sequence of K rows of D numbers, or array of shape (K, D)
+        Centroids :math:`\mu_k`, same ``D``.
+    sigma : real, str or mpmath.mpf
+        Temperature :math:`\sigma>0`, dividing squared distances
+        (:math:`z_{ik}=-d_{ik}/\sigma`); not validated.
+    alpha : real, str or mpmath.mpf, optional
+        entmax parameter :math:`\alpha\ge1` (1 softmax, the default; exactly 1.5 or 2:
+        sort-based; otherwise bisection).  Not validated here: :math:`\alpha<1`
+        gives meaningless results.
+    dps : int, optional
+        Requested decimal digits; the computation runs at ``dps + 10`` digits,
+        scoped with ``mpmath.mp.workdps`` (the global precision is unchanged).
+
+    Returns
+    -------
+    list of list of mpmath.mpf
+        N rows of K numbers (row ``i`` belongs to :math:`x_i`).
+
+    Examples
+    --------
     >>> [[mpmath.nstr(v, 3) for v in row] for row in mp_responsibilities([[0], [1]], [[0], [1]], 1)]
     [['0.731', '0.269'], ['0.269', '0.731']]
     """
@@ -257,6 +394,31 @@ def mp_responsibilities(X: Any, M: Any, sigma: Any, *, alpha: Any = 1, dps: int 
 def mp_W_sigma(X: Any, M: Any, sigma: Any, *, alpha: Any = 1, dps: int = 50) -> mpmath.mpf:
     r""":math:`W^{(\alpha)}_\sigma=\sum_{ik}r_{ik}d_{ik}` at ``dps`` digits.
 
+    Parameters
+    ----------
+    X : sequence of N rows of D numbers, or array of shape (N, D)
+        Data points :math:`x_i` (floats converted exactly; strings / ``mpf`` at the
+        working precision).  Not validated.
+    M : sequence of K rows of D numbers, or array of shape (K, D)
+        Centroids :math:`\mu_k`, same ``D``.
+    sigma : real, str or mpmath.mpf
+        Temperature :math:`\sigma>0`, dividing squared distances
+        (:math:`z_{ik}=-d_{ik}/\sigma`); not validated.
+    alpha : real, str or mpmath.mpf, optional
+        entmax parameter :math:`\alpha\ge1` (1 softmax, the default; exactly 1.5 or 2:
+        sort-based; otherwise bisection).  Not validated here: :math:`\alpha<1`
+        gives meaningless results.
+    dps : int, optional
+        Requested decimal digits; the computation runs at ``dps + 10`` digits,
+        scoped with ``mpmath.mp.workdps`` (the global precision is unchanged).
+
+    Returns
+    -------
+    mpmath.mpf
+        :math:`W^{(\alpha)}_\sigma(M)`, :math:`r=\operatorname{entmax}_\alpha(-d_i/\sigma)`.
+
+    Examples
+    --------
     >>> mpmath.nstr(mp_W_sigma([[0], [1]], [[0], [1]], 1 / mpmath.log(3)), 15)
     '0.5'
     """
@@ -271,6 +433,31 @@ def mp_soft_centroids(X: Any, M: Any, sigma: Any, *, alpha: Any = 1, dps: int = 
 
     A cluster with :math:`\sum_i r_{ik} = 0` keeps :math:`\mu_k`.
 
+    Parameters
+    ----------
+    X : sequence of N rows of D numbers, or array of shape (N, D)
+        Data points :math:`x_i` (floats converted exactly; strings / ``mpf`` at the
+        working precision).  Not validated.
+    M : sequence of K rows of D numbers, or array of shape (K, D)
+        Centroids :math:`\mu_k`, same ``D``.
+    sigma : real, str or mpmath.mpf
+        Temperature :math:`\sigma>0`, dividing squared distances
+        (:math:`z_{ik}=-d_{ik}/\sigma`); not validated.
+    alpha : real, str or mpmath.mpf, optional
+        entmax parameter :math:`\alpha\ge1` (1 softmax, the default; exactly 1.5 or 2:
+        sort-based; otherwise bisection).  Not validated here: :math:`\alpha<1`
+        gives meaningless results.
+    dps : int, optional
+        Requested decimal digits; the computation runs at ``dps + 10`` digits,
+        scoped with ``mpmath.mp.workdps`` (the global precision is unchanged).
+
+    Returns
+    -------
+    list of list of mpmath.mpf
+        K rows of D numbers (row ``k`` belongs to :math:`\mu_k`).
+
+    Examples
+    --------
     >>> [[mpmath.nstr(v, 6) for v in row] for row in mp_soft_centroids([[0], [1]], [[0], [1]], 1)]
     [['0.268941'], ['0.731059']]
     """
@@ -291,6 +478,27 @@ def mp_soft_centroids(X: Any, M: Any, sigma: Any, *, alpha: Any = 1, dps: int = 
 def mp_grad_G_sigma(X: Any, M: Any, sigma: Any, *, dps: int = 50) -> list:
     r""":math:`\nabla_{\mu_k}G_\sigma=2\sum_ir_{ik}(\mu_k-x_i)` at ``dps`` digits (K rows of D).
 
+    Parameters
+    ----------
+    X : sequence of N rows of D numbers, or array of shape (N, D)
+        Data points :math:`x_i` (floats converted exactly; strings / ``mpf`` at the
+        working precision).  Not validated.
+    M : sequence of K rows of D numbers, or array of shape (K, D)
+        Centroids :math:`\mu_k`, same ``D``.
+    sigma : real, str or mpmath.mpf
+        Temperature :math:`\sigma>0`, dividing squared distances
+        (:math:`z_{ik}=-d_{ik}/\sigma`); not validated.
+    dps : int, optional
+        Requested decimal digits; the computation runs at ``dps + 10`` digits,
+        scoped with ``mpmath.mp.workdps`` (the global precision is unchanged).
+
+    Returns
+    -------
+    list of list of mpmath.mpf
+        K rows of D numbers (row ``k`` belongs to :math:`\mu_k`).
+
+    Examples
+    --------
     >>> mp_grad_G_sigma([[0], [2]], [[1]], 1)
     [[mpf('0.0')]]
     """
@@ -310,12 +518,37 @@ def _entmax_jvp_weights(p: list, d: list, sigma, alpha) -> list:
 
 
 def mp_grad_W_sigma(X: Any, M: Any, sigma: Any, *, alpha: Any = 1, dps: int = 50) -> list:
-    r""":math:`\nabla_{\mu_k}W^{(\alpha)}_\sigma=2\sum_ig_{ik}(\mu_k-x_i)` at ``dps`` digits.
+    r""":math:`\nabla_{\mu_k}W^{(\alpha)}_\sigma=2\sum_ig_{ik}(\mu_k-x_i)` at ``dps`` digits (K rows of D).
 
     :math:`g_{ik}=p_{ik}-s_{ik}(d_{ik}-\bar d_i)/\sigma`, :math:`s=p^{2-\alpha}` on the
     support, :math:`\bar d_i=\sum_js_{ij}d_{ij}/\sum_js_{ij}` (the entmax Jacobian
     :math:`\operatorname{diag}(s)-ss^\top/\sum s`; softmax for ``alpha = 1``).
 
+    Parameters
+    ----------
+    X : sequence of N rows of D numbers, or array of shape (N, D)
+        Data points :math:`x_i` (floats converted exactly; strings / ``mpf`` at the
+        working precision).  Not validated.
+    M : sequence of K rows of D numbers, or array of shape (K, D)
+        Centroids :math:`\mu_k`, same ``D``.
+    sigma : real, str or mpmath.mpf
+        Temperature :math:`\sigma>0`, dividing squared distances
+        (:math:`z_{ik}=-d_{ik}/\sigma`); not validated.
+    alpha : real, str or mpmath.mpf, optional
+        entmax parameter :math:`\alpha\ge1` (1 softmax, the default; exactly 1.5 or 2:
+        sort-based; otherwise bisection).  Not validated here: :math:`\alpha<1`
+        gives meaningless results.
+    dps : int, optional
+        Requested decimal digits; the computation runs at ``dps + 10`` digits,
+        scoped with ``mpmath.mp.workdps`` (the global precision is unchanged).
+
+    Returns
+    -------
+    list of list of mpmath.mpf
+        K rows of D numbers (row ``k`` belongs to :math:`\mu_k`).
+
+    Examples
+    --------
     >>> mp_grad_W_sigma([[0], [2]], [[1]], 1)
     [[mpf('0.0')]]
     """

@@ -48,7 +48,7 @@ from scipy.optimize import minimize
 __all__ = ["labelings", "partition_costs", "kmeans_optimum", "KMeansOptimum",
            "W_and_grad", "minimise_W_sigma", "distance_to_set"]
 
-_U = 2.0**-53
+_U = float(np.finfo(np.float64).eps) / 2  # unit roundoff (numerics does not import kmrbf.evidence)
 
 
 def labelings(n: int, k: int) -> np.ndarray:
@@ -57,6 +57,25 @@ def labelings(n: int, k: int) -> np.ndarray:
     Rows are restricted growth strings (``label[0] = 0``, each new label is one more
     than the largest so far), so there are :math:`S(n,k)` (Stirling 2nd kind) rows.
 
+    Parameters
+    ----------
+    n : int
+        Number of points, ``k <= n <= 12``.
+    k : int
+        Number of non-empty blocks, ``1 <= k``, with ``k**n <= 2e7``.
+
+    Returns
+    -------
+    ndarray of shape (S(n, k), n), int64
+        One labelling per row, labels ``0..k-1`` numbered by first appearance.
+
+    Raises
+    ------
+    ValueError
+        Unless ``1 <= k <= n <= 12`` and ``k**n <= 2e7``.
+
+    Examples
+    --------
     >>> labelings(4, 2).shape[0], labelings(10, 3).shape[0]
     (7, 9330)
     """
@@ -70,7 +89,23 @@ def labelings(n: int, k: int) -> np.ndarray:
 
 
 def partition_costs(X: np.ndarray, labs: np.ndarray) -> np.ndarray:
-    """float64 SS of every row of ``labs`` (see the module docstring)."""
+    r"""float64 SS of every row of ``labs`` (see the module docstring).
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, D)
+        float64 data.
+    labs : ndarray of shape (P, N), int
+        Labellings with labels ``0..k-1``, ``k = labs.max() + 1``; every block of
+        every row must be non-empty (an empty block gives NaN).
+
+    Returns
+    -------
+    ndarray of shape (P,)
+        float64 :math:`\operatorname{SS}(P)=\sum_i\lVert x_i\rVert^2-\sum_k\lVert\sum_{i\in P_k}x_i\rVert^2/|P_k|`
+        of each labelling (the subtraction formula: absolute error
+        :math:`O(u(N+D)\sum_i\lVert x_i\rVert^2)`).
+    """
     k = int(labs.max()) + 1
     onehot = (labs[:, :, None] == np.arange(k)[None, None, :]).astype(np.float64)  # (P,N,K)
     sums = np.einsum("pnk,nd->pkd", onehot, X)
@@ -94,8 +129,23 @@ def _means(X: np.ndarray, lab: np.ndarray, k: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class KMeansOptimum:
-    """Exact K-means optimum: ``value`` (Fraction), optimal ``partitions``, their ``centroids``,
-    and every partition (``all_labelings``) with its float64 cost ``all_costs``."""
+    r"""Exact K-means optimum: ``value`` (Fraction), optimal ``partitions``, their ``centroids``,
+    and every partition (``all_labelings``) with its float64 cost ``all_costs``.
+
+    Parameters
+    ----------
+    value : Fraction
+        Exact optimal cost :math:`\min_M F_0(M)=\min_P\operatorname{SS}(P)` of the
+        exact (dyadic) data.
+    partitions : list of ndarray of shape (N,)
+        Every optimal labelling (int64, labels ``0..k-1`` by first appearance).
+    centroids : list of ndarray of shape (k, D)
+        float64 block means of each optimal partition, in the same order.
+    all_labelings : ndarray of shape (S(N, k), N)
+        Every partition (:func:`labelings`).
+    all_costs : ndarray of shape (S(N, k),)
+        Their float64 costs (:func:`partition_costs`).
+    """
 
     value: Fraction
     partitions: list[np.ndarray]
@@ -105,7 +155,26 @@ class KMeansOptimum:
 
 
 def kmeans_optimum(X: np.ndarray, k: int) -> KMeansOptimum:
-    r"""The exact optimum :math:`\min_M F_0(M)` over ``k`` centroids and all its partitions."""
+    r"""The exact optimum :math:`\min_M F_0(M)` over ``k`` centroids and all its partitions.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        Data, cast to float64; the exact values of the floats are used.  ``N <= 12``.
+    k : int
+        Number of clusters, ``1 <= k <= N`` with ``k**N <= 2e7``.
+
+    Returns
+    -------
+    KMeansOptimum
+        The exact optimal value, the set of optimal partitions and their means, and
+        the float64 cost of every partition.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not 2-D, or ``N``, ``k`` are out of the range of :func:`labelings`.
+    """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"X must be (N, D), got shape {X.shape}")
@@ -125,6 +194,26 @@ def W_and_grad(flat: np.ndarray, X: np.ndarray, k: int, sigma: float) -> tuple[f
     r""":math:`W_\sigma(M)` and its gradient for flattened ``M`` (the optimiser's kernel).
 
     Max-shifted softmax; independent of :mod:`kmrbf.numerics` (tests compare the two).
+
+    Parameters
+    ----------
+    flat : ndarray of shape (k*D,)
+        Centroids :math:`M` of shape (k, D), flattened in C order.
+    X : ndarray of shape (N, D)
+        float64 data.
+    k : int
+        Number of centroids.
+    sigma : float
+        Temperature :math:`\sigma`, ``0 < sigma < inf`` (divides squared distances;
+        not validated).
+
+    Returns
+    -------
+    value : float
+        :math:`W_\sigma(M)=\sum_{ik}r_{ik}d_{ik}` with softmax responsibilities.
+    grad : ndarray of shape (k*D,)
+        :math:`\nabla_{\mu_k}W_\sigma=2\sum_ir_{ik}(\mu_k-x_i)[1-(d_{ik}-\bar d_i)/\sigma]`,
+        :math:`\bar d_i=\sum_jr_{ij}d_{ij}`, flattened like ``flat``.
     """
     M = flat.reshape(k, X.shape[1])
     diff = M[None, :, :] - X[:, None, :]  # (N,K,D)
@@ -138,7 +227,21 @@ def W_and_grad(flat: np.ndarray, X: np.ndarray, k: int, sigma: float) -> tuple[f
 
 
 def distance_to_set(M: np.ndarray, targets: list[np.ndarray]) -> float:
-    r""":math:`\min_{T}\min_\pi\lVert M-T_\pi\rVert_F` over ``targets`` and centroid permutations."""
+    r""":math:`\min_{T}\min_\pi\lVert M-T_\pi\rVert_F` over ``targets`` and centroid permutations.
+
+    Parameters
+    ----------
+    M : ndarray of shape (K, D)
+        Centroids.
+    targets : sequence of ndarray of shape (K, D)
+        Target centroid sets (non-empty sequence).
+
+    Returns
+    -------
+    float
+        :math:`\min_T\min_{\pi\in S_K}\bigl(\sum_k\lVert\mu_{\pi(k)}-t_k\rVert^2\bigr)^{1/2}`
+        (Euclidean, not squared; :math:`O(K!)` permutations are tried).
+    """
     k = M.shape[0]
     return min(float(np.sqrt(((M[list(p)] - T) ** 2).sum()))
                for T in targets for p in itertools.permutations(range(k)))
@@ -150,6 +253,30 @@ def minimise_W_sigma(X: np.ndarray, k: int, sigma: float, *, optimum: KMeansOpti
 
     Returns ``(value, M, n_starts)``.  At most ``max_starts`` starts (the lowest-SS ones)
     are used; the optimal partitions' means are always among them.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        Data, cast to float64 (``N <= 12``, as for :func:`kmeans_optimum`).
+    k : int
+        Number of centroids.
+    sigma : float
+        Temperature :math:`\sigma`, ``0 < sigma < inf`` (divides squared distances;
+        not validated).
+    optimum : KMeansOptimum or None, optional
+        :func:`kmeans_optimum` of ``(X, k)`` (supplies the starts); computed if None.
+    max_starts : int, optional
+        Maximum number of L-BFGS starts (the lowest-SS partitions within the budget
+        :math:`\min F_0+N(K-1)\sigma/e` are used first).
+
+    Returns
+    -------
+    value : float
+        The smallest :math:`W_\sigma` found (softmax, :func:`W_and_grad`).
+    M : ndarray of shape (k, D)
+        Its minimiser.
+    n_starts : int
+        Number of starts used.
     """
     X = np.asarray(X, dtype=np.float64)
     opt = kmeans_optimum(X, k) if optimum is None else optimum

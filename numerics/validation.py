@@ -64,8 +64,36 @@ def _first_bad_index(mask: Any, xp: Any) -> tuple[int, ...]:
 def check_array_float64(x: Any, name: str, xp: Any | None = None) -> tuple[Any, Any]:
     """``x`` as a float64 array of its own namespace; ``TypeError`` for bool/complex/other.
 
-    Returns ``(x64, xp)``.
+    Integer and real floating dtypes of any width are cast to float64 (no copy
+    when already float64).  No shape or finiteness check.
 
+    Parameters
+    ----------
+    x : array or array-like
+        The input: an array of any supported namespace (NumPy, array-api-strict,
+        torch, ...), or a nested sequence / scalar convertible by ``xp.asarray``.
+        Strings and bytes are rejected.
+    name : str
+        Name of the parameter, used in error messages.
+    xp : namespace or None, optional
+        Namespace used to convert a non-array ``x``.  None: the namespace of ``x``
+        (NumPy for lists and scalars).
+
+    Returns
+    -------
+    x64 : array
+        ``x`` with dtype float64, in namespace ``xp``, same shape (and device).
+    xp : namespace
+        The array namespace of ``x64``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is a string/bytes, cannot be converted to an array, or has a bool,
+        complex or other non-real-numeric dtype.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> check_array_float64(np.array([1, 2], dtype=np.int8), "X")[0]
     array([1., 2.])
@@ -103,8 +131,36 @@ def _check_finite(x: Any, name: str, xp: Any) -> None:
 
 
 def check_data(X: Any, *, name: str = "X") -> tuple[Any, Any]:
-    """Validate data ``X`` (N, D): 2-D, non-empty, finite; return ``(X64, xp)``.
+    r"""Validate data ``X`` (N, D): 2-D, non-empty, finite; return ``(X64, xp)``.
 
+    Also enforces the magnitude rule of the module docstring:
+    :math:`\max_{ij}|x_{ij}| \le \sqrt{\text{max\_float}/(4DN)}`, so that every sum of
+    ``N`` squared distances is finite.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The data, N points in D dimensions (any real numeric dtype; cast to float64).
+    name : str, optional
+        Name of the parameter, used in error messages.
+
+    Returns
+    -------
+    X64 : array of shape (N, D)
+        float64 data, in the namespace of ``X``.
+    xp : namespace
+        The array namespace of ``X64``.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` has a bool, complex or non-numeric dtype.
+    ValueError
+        If ``X`` is not 2-D, has ``N == 0`` or ``D == 0``, has a NaN/±inf entry,
+        or an entry whose squares overflow (see above).
+
+    Examples
+    --------
     >>> import numpy as np
     >>> check_data(np.array([1.0, 2.0]))
     Traceback (most recent call last):
@@ -146,6 +202,39 @@ def check_instance(X: Any, M: Any, *, x_name: str = "X", m_name: str = "M") -> t
     Checks everything :func:`check_data` checks, plus: ``M`` 2-D ``(K, D)`` with the
     same ``D``, ``1 <= K <= N``, finite, same namespace as ``X``.
 
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The data.
+    M : array-like of shape (K, D)
+        The centroids, ``1 <= K <= N``.  A non-array ``M`` (list) is converted into
+        the namespace and device of ``X``.
+    x_name : str, optional
+        Name of ``X`` in error messages.
+    m_name : str, optional
+        Name of ``M`` in error messages.
+
+    Returns
+    -------
+    X64 : array of shape (N, D)
+        float64 data.
+    M64 : array of shape (K, D)
+        float64 centroids, same namespace as ``X64``.
+    xp : namespace
+        The common array namespace.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` and ``M`` are arrays of different namespaces, or either has a
+        bool, complex or non-numeric dtype.
+    ValueError
+        Everything :func:`check_data` raises for ``X``; and if ``M`` is not 2-D, its
+        ``D`` differs from that of ``X``, ``K < 1`` or ``K > N``, it has a non-finite
+        entry, or its squares overflow.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> check_instance(np.zeros((2, 3)), np.zeros((3, 3)))
     Traceback (most recent call last):
@@ -202,8 +291,34 @@ def _real_scalar(value: Any, name: str) -> float:
 
 
 def check_sigma(sigma: Any, *, name: str = "sigma") -> float:
-    """Validate a temperature: a real number with ``0 < sigma < inf``.
+    r"""Validate a temperature: a real number with ``0 < sigma < inf``.
 
+    The temperature divides **squared** distances: logits
+    :math:`z_{ik} = -\lVert x_i-\mu_k\rVert^2/\sigma`.
+
+    Parameters
+    ----------
+    sigma : real scalar
+        The temperature (Python/NumPy real, or a 0-d / one-element array).
+        Subnormal values are allowed.
+    name : str, optional
+        Name of the parameter, used in error messages.
+
+    Returns
+    -------
+    float
+        ``sigma`` as a Python float.
+
+    Raises
+    ------
+    TypeError
+        If ``sigma`` is a bool, complex, string, an array of more than one element,
+        or not convertible to float.
+    ValueError
+        If ``sigma`` is not in ``(0, inf)`` (zero, negative, NaN or inf).
+
+    Examples
+    --------
     >>> check_sigma(2)
     2.0
     >>> check_sigma(0.0)
@@ -218,8 +333,31 @@ def check_sigma(sigma: Any, *, name: str = "sigma") -> float:
 
 
 def check_alpha(alpha: Any, *, name: str = "alpha") -> float:
-    """Validate an entmax parameter: a real number with ``1 <= alpha < inf``.
+    r"""Validate an entmax parameter: a real number with ``1 <= alpha < inf``.
 
+    Parameters
+    ----------
+    alpha : real scalar
+        The entmax parameter :math:`\alpha` (Peters et al. 2019): 1 is softmax,
+        1.5 entmax-1.5, 2 sparsemax.
+    name : str, optional
+        Name of the parameter, used in error messages.
+
+    Returns
+    -------
+    float
+        ``alpha`` as a Python float.
+
+    Raises
+    ------
+    TypeError
+        If ``alpha`` is a bool, complex, string, an array of more than one element,
+        or not convertible to float.
+    ValueError
+        If ``alpha`` is not in ``[1, inf)`` (including NaN).
+
+    Examples
+    --------
     >>> check_alpha(1.5)
     1.5
     >>> check_alpha(0.5)
@@ -236,6 +374,26 @@ def check_alpha(alpha: Any, *, name: str = "alpha") -> float:
 def check_chunk_size(chunk_size: Any) -> int:
     """``None`` -> :data:`DEFAULT_CHUNK_SIZE`; otherwise a positive int.
 
+    Parameters
+    ----------
+    chunk_size : int or None
+        Rows of ``X`` processed per block (memory is ``O(chunk_size * K)``);
+        None for :data:`DEFAULT_CHUNK_SIZE`.
+
+    Returns
+    -------
+    int
+        The chunk size, ``>= 1``.
+
+    Raises
+    ------
+    TypeError
+        If ``chunk_size`` is a bool or not an integer.
+    ValueError
+        If ``chunk_size < 1``.
+
+    Examples
+    --------
     >>> check_chunk_size(None)
     4096
     """
@@ -255,6 +413,38 @@ def check_logits(z: Any, axis: Any, *, name: str = "z", allow_all_neg_inf: bool 
     ``+inf``; ``-inf`` allowed, but a slice entirely ``-inf`` raises unless
     ``allow_all_neg_inf``.
 
+    Parameters
+    ----------
+    z : array-like
+        The logits, at least 1-D, any real numeric dtype (cast to float64).
+    axis : int
+        The axis along which the map normalises (or reduces); negative values
+        count from the end.
+    name : str, optional
+        Name of the parameter, used in error messages.
+    allow_all_neg_inf : bool, optional
+        Accept slices along ``axis`` that are entirely ``-inf`` (log-sum-exp).
+
+    Returns
+    -------
+    z64 : array
+        float64 logits, same shape and namespace as ``z``.
+    xp : namespace
+        The array namespace of ``z64``.
+    axis : int
+        ``axis`` normalised to ``0 <= axis < z.ndim``.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` has a bool/complex/non-numeric dtype, or ``axis`` is not an int.
+    ValueError
+        If ``z`` is 0-d, ``axis`` is out of range, ``z`` is empty along ``axis``,
+        contains NaN or ``+inf``, or (unless ``allow_all_neg_inf``) has a slice
+        along ``axis`` that is entirely ``-inf``.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> check_logits(np.array([0.0, np.nan]), -1)
     Traceback (most recent call last):

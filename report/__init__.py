@@ -1,12 +1,12 @@
 """The LaTeX verification report (``kmrbf report``).
 
-Renders every registered claim, its evidence and its computed verdict into
+Renders every claim of the catalog, its evidence and its computed verdict into
 ``report/build/verification.tex`` (and ``verification.pdf`` with latexmk).
 
 Modules: :mod:`.latex` (escaping plain text), :mod:`.rawlatex` (the safety rules
-for the registry's raw LaTeX fields), :mod:`.render` (Jinja2 templates -> ``verification.tex``, and the
+for the claims' raw LaTeX fields), :mod:`.render` (Jinja2 templates -> ``verification.tex``, and the
 volatile ``run-info.tex``), :mod:`.build` (cached evidence run, atomic writes,
-latexmk), :mod:`.cli` (the subcommand).
+latexmk).  The subcommand is in :mod:`kmrbf.cli`.
 """
 
 from .build import BuildResult, LatexError, build_report, compile_pdf

@@ -1,6 +1,6 @@
 """Build the verification report: run evidence (cached), write results, ``.tex`` and PDF.
 
-Data flow: registry -> :func:`kmrbf.cli.run_check` with a
+Data flow: claims -> :func:`kmrbf.runner.run_check` with a
 :class:`~kmrbf.cache.ResultCache` -> ``results.json`` -> Jinja2 template ->
 ``verification.tex`` + ``run-info.tex`` -> ``latexmk`` -> ``verification.pdf``.
 
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kmrbf.cache import DEFAULT_CACHE_DIR, ResultCache, write_atomic
-from kmrbf.cli import DEFAULT_OUT, run_check
+from kmrbf.runner import DEFAULT_OUT, run_check
 from kmrbf.profiles import get_profile
-from kmrbf.registry import ClaimResult
+from kmrbf.verdict import ClaimResult
 
 from .render import (
     collect_environment,

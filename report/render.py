@@ -28,7 +28,8 @@ from typing import Any
 import jinja2
 
 from kmrbf.profiles import Profile
-from kmrbf.registry import VERDICTS, ClaimResult, EvidenceResult
+from kmrbf.evidence.model import EvidenceResult
+from kmrbf.verdict import VERDICTS, ClaimResult
 
 from .latex import Latex, escape, format_value, verbatim
 from .rawlatex import auto, math_block, mixed, provisions

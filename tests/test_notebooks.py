@@ -1,6 +1,5 @@
 """Execute every ``notebooks/*.py`` (jupytext percent format) with a real kernel and small parameters."""
 
-import sys
 from pathlib import Path
 
 import pytest

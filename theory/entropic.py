@@ -50,10 +50,10 @@ def _dsyms(n: int) -> list[sp.Symbol]:
     return list(sp.symbols(f"d_1:{n + 1}", real=True))
 
 
-def softmax_exprs(ds: list[sp.Expr], s: sp.Expr = sigma) -> list[sp.Expr]:
+def softmax_exprs(ds: list[sp.Expr], sigma: sp.Expr = sigma) -> list[sp.Expr]:
     r"""Softmax responsibilities :math:`e^{-d_k/\sigma}/\sum_j e^{-d_j/\sigma}` as SymPy expressions."""
-    z = sum(sp.exp(-x / s) for x in ds)
-    return [sp.exp(-x / s) / z for x in ds]
+    z = sum(sp.exp(-x / sigma) for x in ds)
+    return [sp.exp(-x / sigma) / z for x in ds]
 
 
 def _d_sampler(ds: list[sp.Symbol], extra: dict | None = None):

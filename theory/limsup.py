@@ -69,14 +69,12 @@ def kr_t1_limsup() -> Derivation:
     D = Derivation("KR-T1-limsup: constant recovery sequence",
                    r"For fixed $M$, $W_\sigma(M)\to F_0(M)$ as $\sigma\to0^+$ (per point: $\sum_kr_kd_k\to\min_kd_k$).")
     a, t2, t3, sm, W = _gap_terms()
-    tp2, tp3 = sp.symbols("t_2 t_3", positive=True)
     gap = softmax_exprs([sp.Integer(0), t2, t3])
     Wgap = gap[1] * t2 + gap[2] * t3
     D.step(r"Per point, $d=(a,a+t_2,a+t_3)$, $t_k\ge0$ (shift invariance of the softmax):",
            sp.Eq(sp.Symbol("W") - a, Wgap))
     D.oblige(Identity("W - F0 in gap form", W - a, Wgap, sampler=uniform_sampler(
         {a: (-3, 3), t2: (0, 3), t3: (0, 3), sigma: (sp.Rational(1, 4), 3)})))
-    samp = uniform_sampler({tp2: (sp.Rational(1, 10), 3), tp3: (sp.Rational(1, 10), 3)})
     tp = sp.Symbol("t", positive=True)
     D.oblige(LimitIs("K=2, distinct: W -> F0", softmax_exprs([sp.Integer(0), tp])[1] * tp, sigma, 0, 0,
                      sampler=uniform_sampler({tp: (sp.Rational(1, 10), 3)})))

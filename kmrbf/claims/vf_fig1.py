@@ -1,4 +1,4 @@
-r"""Experiment evidence for VF-Fig1 (free energy along the iterations).
+r"""Evidence for VF-Fig1 (free energy along the iterations).
 
 VF-Fig1
 -------
@@ -32,19 +32,14 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from kmrbf.property import property_evidence
-from kmrbf.registry import EvidenceResult, RunContext, Table, register_evidence
-from kmrbf.strategies import instances
+from ..evidence import EvidenceList, EvidenceResult, RunContext, Table
+from ..evidence.datasets import standardised
+from ..evidence.roundoff import U, gamma
+from ..evidence.strategies import instances
 
-from ._vf_common import _standardised
+__all__ = ['mp_free_energy', 'fig1_datasets', 'fig1_tolerance']
 
-__all__ = ["mp_free_energy", "fig1_datasets", "fig1_tolerance"]
-
-U = 2.0**-53
-
-
-def _gamma(n: int) -> float:
-    return n * U / (1 - n * U)
+EVIDENCE = EvidenceList("VF-Fig1")
 
 
 def fig1_datasets(profile: Any) -> dict[str, tuple[np.ndarray, int]]:
@@ -58,14 +53,11 @@ def fig1_datasets(profile: Any) -> dict[str, tuple[np.ndarray, int]]:
     for name, loader in [("iris", skd.load_iris), ("wine", skd.load_wine),
                          ("breast_cancer", skd.load_breast_cancer)] + (
             [("digits", skd.load_digits)] if profile.scale >= 2 else []):
-        X, y = _standardised(loader)
+        X, y = standardised(loader)
         out[name] = (X, len(np.unique(y)))
     return out
 
 
-# ---------------------------------------------------------------------------------------
-# VF-Fig1
-# ---------------------------------------------------------------------------------------
 FIG1 = dict(lambda_e=5.0, lambda_kl=0.5, gamma=0.02, max_iter=200, tol=0.0)
 
 
@@ -80,7 +72,7 @@ def fig1_tolerance(X: np.ndarray, M: np.ndarray, log_u: np.ndarray, log_u_prev: 
     A = ud + lambda_e * float(np.sum(np.where(pos, u * np.abs(log_u), 0.0))) \
         + lambda_kl * float(np.sum(np.where(pos, u * np.abs(log_u - log_u_prev), 0.0)))
     n, k = D.shape
-    return _gamma(n * k + 4) * A + (16 * _gamma(X.shape[1] + 2) + 9 * U) * ud
+    return gamma(n * k + 4) * A + (16 * gamma(X.shape[1] + 2) + 9 * U) * ud
 
 
 def mp_free_energy(X: Any, M: Any, log_u: Any, log_u_prev: Any, lambda_e: float, lambda_kl: float,
@@ -116,6 +108,7 @@ def _iterates(model_kw: dict[str, Any], X: np.ndarray, M0: np.ndarray, n: int) -
 
 def _trace_study(ctx: RunContext, update: str) -> dict[str, Any]:
     from sklearn.cluster import KMeans
+
     from kmrbf.numerics.fuzzy import VariationalFuzzyKMeans
     rows, traces, first = [], {}, None
     for name, (X, K) in fig1_datasets(ctx.profile).items():
@@ -186,7 +179,7 @@ def _fig1_cached(profile: Any, out_dir: str) -> tuple[dict[str, Any], dict[str, 
     return pub, con, _fig1_figure(ctx, pub, con)
 
 
-@register_evidence("VF-Fig1", kind="experiment", name="published-free-energy-trace", role="paper",
+@EVIDENCE.register(kind="experiment", name="published-free-energy-trace", role="paper",
                    description="eq. 10 with lambda_e=5, lambda_kl=0.5, gamma=0.02 for 200 iterations: "
                                "is L_t (eq. 6) non-increasing up to the rounding bound?")
 def _fig1_published(ctx: RunContext) -> EvidenceResult:
@@ -225,7 +218,7 @@ CONSISTENT_CONDITION = (r"with the consistent proximal update $u\propto(u^{prev}
                         r"sign reversed, plus $\lambda_eN\log K$)")
 
 
-@register_evidence("VF-Fig1", kind="experiment", name="consistent-objective-trace", role="condition",
+@EVIDENCE.register(kind="experiment", name="consistent-objective-trace", role="condition",
                    description="the same runs with the consistent proximal update: is J_t non-increasing?")
 def _fig1_consistent(ctx: RunContext) -> EvidenceResult:
     pub, con, fig = _fig1_cached(ctx.profile, str(ctx.out_dir))
@@ -241,8 +234,8 @@ def _fig1_consistent(ctx: RunContext) -> EvidenceResult:
                           data={"traces": con["traces"]})
 
 
-@property_evidence(
-    "VF-Fig1", "consistent-objective-monotone", role="condition",
+@EVIDENCE.property(
+    "consistent-objective-monotone", role="condition",
     strategies=dict(inst=instances(max_n=10, max_k=4, max_d=3, bound=10.0),
                     lambda_e=st.floats(1e-3, 20.0), lambda_kl=st.floats(0.0, 20.0),
                     gamma=st.sampled_from([0.0, 0.02, 0.5]), steps=st.integers(1, 6)),

@@ -44,9 +44,8 @@ True
 
 from __future__ import annotations
 
-from .activations import (_entmax15_parts, _entmax_general, arb_entmax, arb_entmax15, arb_jvp,
-                          arb_log_sum_exp, arb_softmax)
-from .convert import (DEFAULT_PREC, _mat, _vec, abs_error, arb_to_float, exact_rational, rel_error,
+from .activations import arb_entmax, arb_entmax15, arb_jvp, arb_log_sum_exp, arb_softmax
+from .convert import (DEFAULT_PREC, abs_error, arb_to_float, exact_matrix, exact_rational, exact_vector, rel_error,
                       to_arb)
 from .kmeans import (arb_G_sigma, arb_grad_W_sigma, arb_responsibilities, arb_soft_centroids,
                      arb_W_sigma, exact_sq_distances)
@@ -54,6 +53,8 @@ from .kmeans import (arb_G_sigma, arb_grad_W_sigma, arb_responsibilities, arb_so
 __all__ = [
     "DEFAULT_PREC",
     "exact_rational",
+    "exact_vector",
+    "exact_matrix",
     "to_arb",
     "arb_to_float",
     "arb_log_sum_exp",

@@ -11,7 +11,8 @@ from typing import Any
 
 from flint import arb, ctx, fmpq
 
-from .convert import DEFAULT_PREC, _check_prec, _vec, arb_to_float, exact_rational
+from ._kernels import _check_prec, _jacobian_weights
+from .convert import DEFAULT_PREC, exact_rational, exact_vector
 
 __all__ = ["arb_log_sum_exp", "arb_softmax", "arb_entmax15", "arb_entmax", "arb_jvp"]
 
@@ -19,24 +20,40 @@ __all__ = ["arb_log_sum_exp", "arb_softmax", "arb_entmax15", "arb_entmax", "arb_
 def _logit_vector(z: Any, prec: int) -> list[fmpq]:
     """Check ``prec`` and convert the logits ``z`` exactly (non-empty)."""
     _check_prec(prec)
-    zq = _vec(z)
+    zq = exact_vector(z)
     if not zq:
         raise ValueError("z is empty")
     return zq
-
-
-def _jacobian_weights(p: list[arb], a: fmpq) -> list[arb]:
-    r""":math:`s_j=p_j^{2-\alpha}` on the support, 0 off it (:math:`s=p` for softmax); call inside ``workprec``."""
-    if a == 1:
-        return p
-    e = arb(2 - a)
-    return [arb(0) if x.is_zero() else (x.log() * e).exp() for x in p]
 
 
 # --------------------------------------------------------------------------- vector maps
 def arb_log_sum_exp(z: Any, *, prec: int = DEFAULT_PREC) -> arb:
     r"""Enclosure of :math:`\log\sum_j e^{z_j}` (max-shifted; exact rational shift).
 
+    Parameters
+    ----------
+    z : sequence of real numbers or 1-D array
+        Logits :math:`z_j`, non-empty, converted exactly to rationals (floats, ints,
+        Fractions, decimal strings, ``fmpq``, ``mpf``; NaN/inf raise).
+    prec : int, optional
+        Working precision in bits (``>= 16``; default 128), scoped with
+        ``flint.ctx.workprec``.
+
+    Returns
+    -------
+    flint.arb
+        Ball containing :math:`\log\sum_je^{z_j}=m+\log\sum_je^{z_j-m}`,
+        :math:`m=\max_jz_j` (exact rational shift).
+
+    Raises
+    ------
+    ValueError
+        If ``prec < 16`` (or not an int), ``z`` is empty, or an entry is NaN/inf.
+    TypeError
+        If ``z`` is not a sequence (or array), or an entry is not a real number.
+
+    Examples
+    --------
     >>> from flint import arb
     >>> v = arb_log_sum_exp([0, 0], prec=64)
     >>> v.overlaps(arb(2).log())
@@ -52,6 +69,30 @@ def arb_log_sum_exp(z: Any, *, prec: int = DEFAULT_PREC) -> arb:
 def arb_softmax(z: Any, *, prec: int = DEFAULT_PREC) -> list[arb]:
     r"""Enclosures of :math:`e^{z_j}/\sum_l e^{z_l}`; every entry has full relative accuracy.
 
+    Parameters
+    ----------
+    z : sequence of real numbers or 1-D array
+        Logits :math:`z_j`, non-empty, converted exactly to rationals (floats, ints,
+        Fractions, decimal strings, ``fmpq``, ``mpf``; NaN/inf raise).
+    prec : int, optional
+        Working precision in bits (``>= 16``; default 128), scoped with
+        ``flint.ctx.workprec``.
+
+    Returns
+    -------
+    list of flint.arb
+        One ball per logit, containing :math:`e^{z_j-m}/\sum_le^{z_l-m}`, :math:`m=\max z`.
+
+    Raises
+    ------
+    ValueError
+        If ``prec < 16`` (or not an int), ``z`` is empty, or an entry is NaN/inf.
+    TypeError
+        If ``z`` is not a sequence (or array), or an entry is not a real number.
+
+    Examples
+    --------
+    >>> from kmrbf.numerics.arb import arb_to_float
     >>> [arb_to_float(p) for p in arb_softmax([1.0, 1.0])]
     [0.5, 0.5]
     """
@@ -107,6 +148,31 @@ def arb_entmax15(z: Any, *, prec: int = DEFAULT_PREC) -> list[arb]:
     :math:`p_j=[z_j/2-\tau]_+^2`, :math:`\sum_jp_j=1`.  Entries outside the support
     are the exact ball ``0``.
 
+    Parameters
+    ----------
+    z : sequence of real numbers or 1-D array
+        Logits :math:`z_j`, non-empty, converted exactly to rationals (floats, ints,
+        Fractions, decimal strings, ``fmpq``, ``mpf``; NaN/inf raise).
+    prec : int, optional
+        Working precision in bits (``>= 16``; default 128), scoped with
+        ``flint.ctx.workprec``.
+
+    Returns
+    -------
+    list of flint.arb
+        One ball per logit containing :math:`p_j`; entries off the (exactly
+        decided) support are the exact ball 0.
+
+    Raises
+    ------
+    ValueError
+        If ``prec < 16`` (or not an int), ``z`` is empty, or an entry is NaN/inf.
+    TypeError
+        If ``z`` is not a sequence (or array), or an entry is not a real number.
+
+    Examples
+    --------
+    >>> from kmrbf.numerics.arb import arb_to_float
     >>> [arb_to_float(p) for p in arb_entmax15([0, 0, -10])]
     [0.5, 0.5, 0.0]
     """
@@ -185,6 +251,35 @@ def arb_entmax(z: Any, alpha: Any = "1.5", *, prec: int = DEFAULT_PREC) -> list[
     ``alpha=1`` is softmax, ``alpha=1.5`` uses the exact sort-based threshold,
     any other :math:`\alpha>1` a certified bisection for :math:`\tau`.
 
+    Parameters
+    ----------
+    z : sequence of real numbers or 1-D array
+        Logits :math:`z_j`, non-empty, converted exactly to rationals (floats, ints,
+        Fractions, decimal strings, ``fmpq``, ``mpf``; NaN/inf raise).
+    alpha : real or str, optional
+        entmax parameter :math:`\alpha\ge1` (default ``"1.5"``), converted exactly
+        (e.g. ``"1.25"``, ``Fraction(5, 4)``, 2).
+    prec : int, optional
+        Working precision in bits (``>= 16``; default 128), scoped with
+        ``flint.ctx.workprec``.
+
+    Returns
+    -------
+    list of flint.arb
+        One ball per logit containing :math:`p_j`; entries off the support are
+        the exact ball 0.
+
+    Raises
+    ------
+    ValueError
+        If ``prec < 16`` (or not an int), ``z`` is empty, or an entry is NaN/inf, ``alpha < 1``, or (general
+        :math:`\alpha`) the support cannot be decided at ``prec``.
+    TypeError
+        If ``z`` is not a sequence (or array), or an entry is not a real number or ``alpha`` is a bool.
+
+    Examples
+    --------
+    >>> from kmrbf.numerics.arb import arb_to_float
     >>> [round(arb_to_float(p), 12) for p in arb_entmax([0, -0.5, -10], 2)]
     [0.75, 0.25, 0.0]
     """
@@ -192,7 +287,7 @@ def arb_entmax(z: Any, alpha: Any = "1.5", *, prec: int = DEFAULT_PREC) -> list[
     a = exact_rational(alpha)
     if a < 1:
         raise ValueError(f"alpha={alpha!r} must be >= 1")
-    zq = _vec(z)
+    zq = exact_vector(z)
     if not zq:
         raise ValueError("z is empty")
     if a == 1:
@@ -209,13 +304,42 @@ def arb_jvp(z: Any, v: Any, alpha: Any = 1, *, prec: int = DEFAULT_PREC) -> list
     :math:`s_j=p_j^{2-\alpha}` on the support and 0 off it (:math:`s=p` for softmax,
     :math:`s=\sqrt p` for :math:`\alpha=1.5`).
 
+    Parameters
+    ----------
+    z : sequence of real numbers or 1-D array
+        Logits :math:`z_j`, non-empty, converted exactly to rationals (floats, ints,
+        Fractions, decimal strings, ``fmpq``, ``mpf``; NaN/inf raise).
+    v : sequence of real numbers or 1-D array
+        Tangent vector :math:`v`, same length as ``z``, converted exactly.
+    alpha : real or str, optional
+        entmax parameter :math:`\alpha\ge1` (default 1: softmax), converted exactly.
+    prec : int, optional
+        Working precision in bits (``>= 16``; default 128), scoped with
+        ``flint.ctx.workprec``.
+
+    Returns
+    -------
+    list of flint.arb
+        One ball per entry containing :math:`(J(z)v)_j=s_jv_j-s_j(s^\top v)/\sum_ls_l`.
+
+    Raises
+    ------
+    ValueError
+        If ``prec < 16`` (or not an int), ``z`` is empty, or an entry is NaN/inf, ``alpha < 1``, ``len(v) != len(z)``,
+        or the support cannot be decided at ``prec``.
+    TypeError
+        If ``z`` is not a sequence (or array), or an entry is not a real number.
+
+    Examples
+    --------
+    >>> from kmrbf.numerics.arb import arb_to_float
     >>> [arb_to_float(x) for x in arb_jvp([0, 0], [1, 0])]
     [0.25, -0.25]
     """
     _check_prec(prec)
     a = exact_rational(alpha)
     p = arb_entmax(z, a, prec=prec)
-    vq = _vec(v)
+    vq = exact_vector(v)
     if len(vq) != len(p):
         raise ValueError(f"len(v)={len(vq)} differs from len(z)={len(p)}")
     with ctx.workprec(prec):

@@ -12,7 +12,8 @@ from typing import Any
 
 from flint import arb, ctx, fmpq
 
-__all__ = ["DEFAULT_PREC", "exact_rational", "to_arb", "arb_to_float", "abs_error", "rel_error"]
+__all__ = ["DEFAULT_PREC", "exact_rational", "exact_vector", "exact_matrix", "to_arb", "arb_to_float", "abs_error",
+           "rel_error"]
 
 #: default working precision in bits (about 38 decimal digits)
 DEFAULT_PREC = 128
@@ -26,6 +27,25 @@ def exact_rational(x: Any) -> fmpq:
     rationals and convert exactly; decimal strings are parsed exactly; an ``arb``
     ball gives the exact value of its midpoint.
 
+    Parameters
+    ----------
+    x : scalar
+        A real number (float, int, Fraction, decimal string, fmpq, mpf or arb).
+
+    Returns
+    -------
+    flint.fmpq
+        The exact rational value of ``x`` (of the midpoint for an inexact ``arb``).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is a bool or not convertible to a real number.
+    ValueError
+        If ``x`` is NaN or infinite, or a string that is not a decimal/fraction.
+
+    Examples
+    --------
     >>> exact_rational(0.5), exact_rational("0.1"), exact_rational(3)
     (1/2, 1/10, 3)
     >>> exact_rational(float("nan"))
@@ -63,26 +83,55 @@ def exact_rational(x: Any) -> fmpq:
     return fmpq(f.numerator, f.denominator)
 
 
-def to_arb(x: Any, *, prec: int = DEFAULT_PREC) -> arb:
-    """``x`` as an arb ball at ``prec`` bits (exact when ``x`` is dyadic and fits)."""
-    if isinstance(x, arb):
-        return x
-    with ctx.workprec(prec):
-        return arb(exact_rational(x))
+def exact_vector(z: Any) -> list[fmpq]:
+    """A sequence (list, tuple, 1-D array) converted entry by entry with :func:`exact_rational`.
 
+    Parameters
+    ----------
+    z : sequence or ndarray of shape (n,)
+        Real numbers, rationals or decimal strings.
 
-def arb_to_float(a: arb) -> float:
-    """The midpoint of ``a`` rounded to a Python float (``nan`` for a nan ball)."""
-    if a.is_nan():
-        return float("nan")
-    return float(a.mid())
+    Returns
+    -------
+    list of fmpq
+        The exact values, in order.
 
+    Raises
+    ------
+    TypeError
+        If ``z`` is not a sequence (a string is not), or an entry cannot be converted.
 
-def _vec(z: Any) -> list[fmpq]:
+    Examples
+    --------
+    >>> exact_vector([0.5, "1/3", 2])
+    [1/2, 1/3, 2]
+    """
     return [exact_rational(v) for v in _as_list(z)]
 
 
-def _mat(X: Any) -> list[list[fmpq]]:
+def exact_matrix(X: Any) -> list[list[fmpq]]:
+    """A matrix (sequence of rows, 2-D array) converted entry by entry with :func:`exact_rational`.
+
+    Parameters
+    ----------
+    X : sequence of sequences or ndarray of shape (N, D)
+        Real numbers, rationals or decimal strings.
+
+    Returns
+    -------
+    list of list of fmpq
+        The exact values, row by row.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` or a row is not a sequence, or an entry cannot be converted.
+
+    Examples
+    --------
+    >>> exact_matrix([[0.25, 1], (3, "1/7")])
+    [[1/4, 1], [3, 1/7]]
+    """
     return [[exact_rational(v) for v in _as_list(row)] for row in _as_list(X)]
 
 
@@ -94,14 +143,74 @@ def _as_list(z: Any) -> list[Any]:
     return list(z)
 
 
-def _check_prec(prec: int) -> None:
-    if not isinstance(prec, int) or prec < 16:
-        raise ValueError(f"prec={prec!r} must be an integer number of bits >= 16")
+def to_arb(x: Any, *, prec: int = DEFAULT_PREC) -> arb:
+    """``x`` as an arb ball at ``prec`` bits (exact when ``x`` is dyadic and fits).
+
+    Parameters
+    ----------
+    x : scalar
+        A real number (float, int, Fraction, decimal string, fmpq, mpf or arb).
+    prec : int, optional
+        Working precision in bits (default 128; not validated).  An ``arb`` input is
+        returned unchanged, whatever ``prec``.
+
+    Returns
+    -------
+    flint.arb
+        A ball containing the exact value of ``x`` (radius 0 when it is dyadic with
+        at most ``prec`` mantissa bits).
+
+    Raises
+    ------
+    TypeError, ValueError
+        What :func:`exact_rational` raises.
+    """
+    if isinstance(x, arb):
+        return x
+    with ctx.workprec(prec):
+        return arb(exact_rational(x))
+
+
+def arb_to_float(a: arb) -> float:
+    """The midpoint of ``a`` rounded to a Python float (``nan`` for a nan ball).
+
+    Parameters
+    ----------
+    a : flint.arb
+        A ball.
+
+    Returns
+    -------
+    float
+        The midpoint of ``a`` rounded to the nearest float64 (the radius is
+        ignored); ``nan`` for a NaN ball.
+    """
+    if a.is_nan():
+        return float("nan")
+    return float(a.mid())
 
 
 # --------------------------------------------------------------------------- error measures
 def abs_error(computed: Any, ref: arb, *, prec: int = DEFAULT_PREC) -> float:
-    """``|computed - ref|`` as a float (upper end of the ball; ``nan``/``inf`` pass through)."""
+    r"""``|computed - ref|`` as a float (upper end of the ball; ``nan``/``inf`` pass through).
+
+    Parameters
+    ----------
+    computed : float
+        The computed value (anything ``float()`` accepts, e.g. a NumPy scalar or 0-d
+        array); converted exactly.
+    ref : flint.arb
+        The rigorous reference ball.
+    prec : int, optional
+        Working precision in bits of the subtraction/division (default 128).
+
+    Returns
+    -------
+    float
+        Upper end of the ball :math:`|\text{computed}-\text{ref}|` (so an upper bound
+        on the true error), ``nan`` for NaN ``computed``, ``inf`` for infinite
+        ``computed``.
+    """
     c = float(computed)
     if c != c:
         return float("nan")
@@ -112,8 +221,27 @@ def abs_error(computed: Any, ref: arb, *, prec: int = DEFAULT_PREC) -> float:
 
 
 def rel_error(computed: Any, ref: arb, *, prec: int = DEFAULT_PREC) -> float:
-    """``|computed - ref| / |ref|`` as a float; ``0`` if both are exactly 0, ``inf`` if only ref is.
+    r"""``|computed - ref| / |ref|`` as a float; ``0`` if both are exactly 0, ``inf`` if only ref is.
 
+    Parameters
+    ----------
+    computed : float
+        The computed value (anything ``float()`` accepts, e.g. a NumPy scalar or 0-d
+        array); converted exactly.
+    ref : flint.arb
+        The rigorous reference ball.
+    prec : int, optional
+        Working precision in bits of the subtraction/division (default 128).
+
+    Returns
+    -------
+    float
+        Midpoint of the ball :math:`|\text{computed}-\text{ref}|/|\text{ref}|` (an
+        estimate, not a bound); ``0.0`` if both are exactly 0, ``inf`` if only ``ref``
+        is 0 or ``computed`` is infinite, ``nan`` for NaN ``computed``.
+
+    Examples
+    --------
     >>> rel_error(0.0, to_arb("1e-500"))
     1.0
     >>> rel_error(1.0, to_arb(1))

@@ -38,19 +38,19 @@ changes sign at :math:`t^*=\ln(\lambda_e/\lambda_{kl})/\gamma` (115.1 for the pa
 
 Temperature conventions (SPEC §1: :math:`\sigma` divides squared distances): VF eq. 1's
 soft K-means temperature :math:`T` **is** :math:`\sigma`, :math:`u=\operatorname{softmax}(-d/T)`;
-:class:`SoftKMeans` and :class:`AnnealedSoftKMeans` call :func:`kmrbf.numerics.soft_centroids`
-with ``sigma = T``.  A Gaussian width :math:`s` corresponds to :math:`T=2s^2`.
+:class:`SoftKMeans` and :class:`AnnealedSoftKMeans` take it as ``sigma`` (``sigma_start``,
+``sigma_end``) and call :func:`kmrbf.numerics.soft_centroids` with it.  A Gaussian width
+:math:`s` corresponds to :math:`\sigma=2s^2`.
 
 Layout: :mod:`._free_energy` (free energy, objective, log-domain updates, annealing schedule),
 :mod:`._vfkm` (:class:`VariationalFuzzyKMeans`), :mod:`._soft` (:class:`SoftKMeans`,
-:class:`AnnealedSoftKMeans`), :mod:`._params` (parameter constraints and input checks).
+:class:`AnnealedSoftKMeans`), :mod:`._params` (parameter constraints and input checks), :mod:`._kernels` (the log-domain kernels:
+normalisation, free-energy and objective evaluators).
 """
 
 from __future__ import annotations
 
-from ._free_energy import (  # the two private evaluators stay importable here (tests/test_fuzzy.py)
-    _consistent_log,  # noqa: F401
-    _free_energy_log,  # noqa: F401
+from ._free_energy import (
     consistent_log_update,
     consistent_objective,
     free_energy,

@@ -12,7 +12,7 @@ import numpy as np
 __all__: list[str] = []
 
 
-class _Interval:
+class Interval:
     """A real (or integer) interval constraint; ``closed`` in {"both", "left", "right", "neither"}."""
 
     def __init__(self, kind: type, left: float | None, right: float | None, closed: str) -> None:
@@ -37,7 +37,7 @@ class _Interval:
         return f"{'an int' if self.kind is int else 'a finite real number'} in {lb}{lo}, {hi}{rb}"
 
 
-class _Options:
+class Options:
     def __init__(self, *options: str) -> None:
         self.options = options
 
@@ -48,7 +48,7 @@ class _Options:
         return f"one of {set(self.options)!r}"
 
 
-class _RandomState:
+class RandomStateConstraint:
     def __call__(self, v: Any) -> bool:
         return v is None or (isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0) \
             or isinstance(v, np.random.RandomState)
@@ -65,12 +65,12 @@ class _ArrayInit:
         return "a 2-D (n_clusters, n_features) array"
 
 
-_POS_INT = _Interval(int, 1, None, "left")
-_TOL = _Interval(float, 0.0, None, "left")
-_INIT = [_Options("k-means", "k-means++"), _ArrayInit()]
+POS_INT = Interval(int, 1, None, "left")
+TOL = Interval(float, 0.0, None, "left")
+INIT = [Options("k-means", "k-means++"), _ArrayInit()]
 
 
-class _ValidatedEstimator:
+class ValidatedEstimator:
     """Mixin: ``__init__`` only stores; :meth:`_validate_params` checks ``_parameter_constraints``."""
 
     _parameter_constraints: dict[str, list[Any]] = {}
@@ -100,7 +100,7 @@ class _ValidatedEstimator:
         return f"{type(self).__name__}({args})"
 
 
-def _check_X(X: Any, n_clusters: int) -> np.ndarray:
+def check_X(X: Any, n_clusters: int) -> np.ndarray:
     X = np.asarray(X)
     if X.dtype == bool or not (np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating)):
         raise TypeError(f"X must have a real numeric dtype; got {X.dtype}")
@@ -114,7 +114,7 @@ def _check_X(X: Any, n_clusters: int) -> np.ndarray:
     return X
 
 
-def _initial_centroids(X: np.ndarray, n_clusters: int, init: Any, random_state: Any) -> np.ndarray:
+def initial_centroids(X: np.ndarray, n_clusters: int, init: Any, random_state: Any) -> np.ndarray:
     """``init``: an array, ``"k-means"`` (sklearn KMeans warm start, n_init=10) or ``"k-means++"``."""
     if isinstance(init, np.ndarray):
         if init.shape != (n_clusters, X.shape[1]):

@@ -8,15 +8,10 @@ from typing import Any
 import numpy as np
 
 from ..distances import sq_distances
-from ._free_energy import (
-    _consistent_log,
-    _free_energy_log,
-    consistent_log_update,
-    lambda_e_schedule,
-    published_log_update,
-)
-from ._params import _INIT, _POS_INT, _TOL, _Interval, _Options, _RandomState, _ValidatedEstimator, \
-    _check_X, _initial_centroids
+from ._free_energy import consistent_log_update, lambda_e_schedule, published_log_update
+from ._kernels import _consistent_log, _free_energy_log
+from ._params import INIT, POS_INT, TOL, Interval, Options, RandomStateConstraint, ValidatedEstimator, \
+    check_X, initial_centroids
 
 __all__ = ["VariationalFuzzyKMeans"]
 
@@ -27,41 +22,61 @@ def _weighted_centroids(X: np.ndarray, log_u: np.ndarray) -> np.ndarray:
     return (W.T @ X) / np.sum(W, axis=0)[:, None]
 
 
-class VariationalFuzzyKMeans(_ValidatedEstimator):
+class VariationalFuzzyKMeans(ValidatedEstimator):
     r"""Variational Fuzzy K-Means (VF, arXiv-style preprint 2025), published or consistent update.
 
     Parameters
     ----------
-    n_clusters : int >= 1
-    lambda_e : float >= 0
-        Entropy weight :math:`\lambda_e` (``lambda_entropy``), annealed as
-        :math:`\lambda_e e^{-\gamma t}`.
-    lambda_kl : float >= 0
-        KL anchoring weight :math:`\lambda_{kl}`.
-    gamma : float >= 0
-        Annealing rate (VF Table 1: 0.02; 0 disables annealing).
-    update : {"published", "consistent"}
-        VF eq. 10, or the proximal update (:mod:`kmrbf.numerics.fuzzy`).
-    max_iter : int >= 1
-    tol : float >= 0
-        Stop when :math:`\lVert u^{(t+1)}-u^{(t)}\rVert_F<\mathrm{tol}` (as the author's code).
-    init : {"k-means", "k-means++"} or array (K, D)
+    n_clusters : int, default=8
+        Number of clusters :math:`K\ge1` (at most the number of samples).
+    lambda_e : float, default=5.0
+        Initial entropy weight :math:`\lambda_e\ge0` (VF's ``lambda_entropy``), annealed
+        as :math:`\lambda_e^{(t)}=\lambda_e e^{-\gamma t}`.
+    lambda_kl : float, default=0.5
+        KL anchoring weight :math:`\lambda_{kl}\ge0`.
+    gamma : float, default=0.02
+        Annealing rate :math:`\gamma\ge0` per iteration (VF Table 1: 0.02; 0 disables
+        annealing).
+    update : {"published", "consistent"}, default="published"
+        VF eq. 10 (temperature :math:`\lambda_e^{(t)}-\lambda_{kl}`, must not be 0 at
+        the start), or the proximal update (temperature
+        :math:`\lambda_e^{(t)}+\lambda_{kl}>0`); see :mod:`kmrbf.numerics.fuzzy`.
+    max_iter : int, default=100
+        Maximum number of iterations (>= 1).
+    tol : float, default=1e-4
+        Stop when :math:`\lVert u^{(t+1)}-u^{(t)}\rVert_F<\mathrm{tol}` (Frobenius norm of
+        the change of the membership matrix, as the author's code); finite, ``>= 0``.
+    init : {"k-means", "k-means++"} or ndarray of shape (n_clusters, D), default="k-means"
         Initial centroids: scikit-learn ``KMeans(n_init=10)`` warm start (as the author's
-        code), k-means++ seeding, or given.
-    random_state : None, int or RandomState
+        code), ``kmeans_plusplus`` seeding, or the given array.
+    random_state : None, int >= 0 or numpy.random.RandomState, default=None
+        Seed passed to the scikit-learn initialisation (ignored for an array ``init``).
 
     Attributes
     ----------
-    cluster_centers_ : (K, D) array
-    memberships_ : (N, K) array, rows on the simplex
-    labels_ : (N,) int array, ``argmax`` of the memberships
-    n_iter_ : int, iterations run
-    free_energy_ : (n_iter_,) array, :math:`\mathcal L_t` of eq. 6 (published) or
-        :math:`\mathcal J_t` (:func:`consistent_objective`, consistent), each with :math:`\lambda_e^{(t)}`
-        and :math:`u^{prev}=u^{(t)}`
-    lambda_e_ : (n_iter_,) array, the annealed :math:`\lambda_e^{(t)}` used at each step
-    stop_reason_ : str, ``"converged"``, ``"max_iter"``, ``"undefined"`` (published with
-        :math:`\lambda_e^{(t)}=\lambda_{kl}`) or ``"overflow"`` (a log-membership left float64)
+    cluster_centers_ : ndarray of shape (n_clusters, D)
+        Final centroids :math:`M` (those of the last accepted iteration).
+    log_memberships_ : ndarray of shape (N, n_clusters)
+        Final log-memberships :math:`\log u_{ik}`.
+    memberships_ : ndarray of shape (N, n_clusters)
+        ``exp(log_memberships_)``; rows on the simplex.
+    log_u_init_ : ndarray of shape (N, n_clusters)
+        :math:`\log u^{(0)}`: the update from the initial centroids with
+        :math:`u^{prev}` uniform and :math:`\lambda_e^{(0)}`.
+    labels_ : ndarray of shape (N,)
+        ``argmax`` of the memberships.
+    n_iter_ : int
+        Iterations completed (``len(free_energy_)``; may be 0).
+    free_energy_ : ndarray of shape (n_iter_,)
+        :math:`\mathcal L_t` of eq. 6 (published) or :math:`\mathcal J_t`
+        (:func:`consistent_objective`, consistent), each with :math:`\lambda_e^{(t)}`
+        and :math:`u^{prev}=u^{(t)}`.
+    lambda_e_ : ndarray of shape (n_iter_,)
+        The annealed :math:`\lambda_e^{(t)}` used at each completed iteration.
+    stop_reason_ : str
+        ``"converged"``, ``"max_iter"``, ``"undefined"`` (published update reached
+        :math:`\lambda_e^{(t)}=\lambda_{kl}` exactly) or ``"overflow"`` (a log-membership
+        was not finite); on the last two the state of the previous iteration is kept.
 
     Notes
     -----
@@ -97,15 +112,15 @@ class VariationalFuzzyKMeans(_ValidatedEstimator):
     """
 
     _parameter_constraints = {
-        "n_clusters": [_POS_INT],
-        "lambda_e": [_Interval(float, 0.0, None, "left")],
-        "lambda_kl": [_Interval(float, 0.0, None, "left")],
-        "gamma": [_Interval(float, 0.0, None, "left")],
-        "update": [_Options("published", "consistent")],
-        "max_iter": [_POS_INT],
-        "tol": [_TOL],
-        "init": _INIT,
-        "random_state": [_RandomState()],
+        "n_clusters": [POS_INT],
+        "lambda_e": [Interval(float, 0.0, None, "left")],
+        "lambda_kl": [Interval(float, 0.0, None, "left")],
+        "gamma": [Interval(float, 0.0, None, "left")],
+        "update": [Options("published", "consistent")],
+        "max_iter": [POS_INT],
+        "tol": [TOL],
+        "init": INIT,
+        "random_state": [RandomStateConstraint()],
     }
 
     def __init__(self, n_clusters: int = 8, *, lambda_e: float = 5.0, lambda_kl: float = 0.5,
@@ -132,7 +147,30 @@ class VariationalFuzzyKMeans(_ValidatedEstimator):
         return _consistent_log(D, log_u, log_u_prev, lam, float(self.lambda_kl))
 
     def fit(self, X: Any, y: Any = None) -> VariationalFuzzyKMeans:
-        """Run the iteration of :mod:`kmrbf.numerics.fuzzy` on ``X`` (N, D); ``y`` is ignored."""
+        """Run the iteration of :mod:`kmrbf.numerics.fuzzy` on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (N, D)
+            Real, finite data with ``N >= n_clusters``; cast to float64.
+        y : None
+            Ignored (scikit-learn convention).
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            If a parameter violates its constraint; if ``update='consistent'`` and
+            ``lambda_e + lambda_kl == 0``; if ``update='published'`` and
+            ``lambda_e == lambda_kl``; or if ``X`` is not 2-D, not finite, or has
+            fewer than ``n_clusters`` rows.
+        TypeError
+            If ``X`` has a bool or non-numeric dtype.
+        """
         self._validate_params()
         if self.update == "consistent" and self.lambda_e + self.lambda_kl == 0.0:
             raise ValueError("update='consistent' needs lambda_e + lambda_kl > 0; got "
@@ -140,9 +178,9 @@ class VariationalFuzzyKMeans(_ValidatedEstimator):
         if self.update == "published" and self.lambda_e == self.lambda_kl:
             raise ValueError("update='published' (eq. 10) is undefined for lambda_e == lambda_kl; got "
                              f"lambda_e={self.lambda_e!r}, lambda_kl={self.lambda_kl!r}.")
-        X = _check_X(X, self.n_clusters)
+        X = check_X(X, self.n_clusters)
         K = int(self.n_clusters)
-        M = _initial_centroids(X, K, self.init, self.random_state)
+        M = initial_centroids(X, K, self.init, self.random_state)
         D = np.asarray(sq_distances(X, M))
         log_uniform = np.full(D.shape, -math.log(K))
         log_u = self._step(D, log_uniform, float(self.lambda_e))
@@ -179,5 +217,19 @@ class VariationalFuzzyKMeans(_ValidatedEstimator):
         return self
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit to ``X`` and return ``labels_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (N, D)
+            The data (as in :meth:`fit`).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        ndarray of shape (N,)
+            ``argmax`` of the final memberships of every point.
+        """
         return self.fit(X).labels_
 

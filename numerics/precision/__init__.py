@@ -45,14 +45,13 @@ The implementation lives in topical private modules; import from this package:
 
 from __future__ import annotations
 
-from ._dtypes import ALPHA, DTYPES, IMPLEMENTATIONS, Progress, available_dtypes, dtype_limits, kernel
+from ._dtypes import ALPHA, DTYPES, IMPLEMENTATIONS, available_dtypes, dtype_limits, kernel
 from ._grids import data_grid, logit_grid
 from ._plots import write_figures
 from ._real import PAPER_EXAMPLE, blobs_schedule, paper_example, sigma_schedule
 from ._study import StudyParams, run_study
 from ._tables import write_tables
 from ._thresholds import (
-    GAP_SCAN_RATIO,
     measured_thresholds,
     predicted_thresholds,
     threshold_tolerance,
@@ -60,7 +59,6 @@ from ._thresholds import (
 )
 from ._verdict import BREAK_REL_ERR, verdict
 
-# ``GAP_SCAN_RATIO`` and ``Progress`` stay module attributes, outside ``__all__`` as before the split
 __all__ = [
     "DTYPES",
     "IMPLEMENTATIONS",

@@ -2,7 +2,7 @@ r"""Dtypes of the precision study and dtype-preserving access to the kernels.
 
 The study runs the private kernels of :mod:`kmrbf.numerics.activations` (no
 validation, no float64 cast) and checks that each returns its input's dtype
-(:func:`_probs`); :func:`_jvp` is the Jacobian-vector product of entmax-:math:`\alpha`
+(:func:`dtype_probs`); :func:`dtype_jvp` is the Jacobian-vector product of entmax-:math:`\alpha`
 in the same dtype.  ``bfloat16`` arrays are torch tensors (NumPy has no bfloat16).
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import activations as _act
+from .._kernels import _entmax15, _entmax_bisect, _softmax, _softmax_naive
 from .._compat import array_namespace, quiet_fp
 
 __all__ = [
@@ -45,7 +45,14 @@ def _torch():
 
 
 def available_dtypes() -> list[str]:
-    """The dtypes this machine can run (bfloat16 needs torch)."""
+    """The dtypes this machine can run (bfloat16 needs torch).
+
+    Returns
+    -------
+    list of str
+        The names of ``DTYPES`` that can run here, in that order (``"bfloat16"``
+        only when torch is importable).
+    """
     return [d for d in DTYPES if d != "bfloat16" or _torch() is not None]
 
 
@@ -53,6 +60,18 @@ def dtype_limits(name: str) -> dict[str, float]:
     r"""Limits of dtype ``name``: ``eps``, ``tiny`` (smallest normal), ``smin`` (smallest
     subnormal), ``max`` and ``p`` (significand bits, :math:`\varepsilon=2^{1-p}`).
 
+    Parameters
+    ----------
+    name : str
+        Dtype name (one of ``DTYPES``).
+
+    Returns
+    -------
+    dict of str to float
+        ``eps``, ``tiny``, ``smin``, ``max``, ``p``.
+
+    Examples
+    --------
     >>> dtype_limits("float64")["p"], dtype_limits("float16")["max"]
     (53, 65504.0)
     """
@@ -71,7 +90,7 @@ def dtype_limits(name: str) -> dict[str, float]:
     return {"eps": eps, "tiny": tiny, "smin": tiny * eps, "max": mx, "p": p}
 
 
-def _to_dtype(a: np.ndarray, name: str) -> Any:
+def to_dtype(a: np.ndarray, name: str) -> Any:
     """float64 NumPy array -> array of dtype ``name`` (rounded to nearest; overflow -> inf)."""
     if name == "bfloat16":
         torch = _torch()
@@ -80,26 +99,37 @@ def _to_dtype(a: np.ndarray, name: str) -> Any:
         return np.asarray(a, dtype=np.float64).astype(name)
 
 
-def _to_f64(a: Any) -> np.ndarray:
+def to_f64(a: Any) -> np.ndarray:
     if hasattr(a, "detach"):
         return a.detach().to(dtype=_torch().float64).cpu().numpy()
     return np.asarray(a, dtype=np.float64)
 
 
 def kernel(impl: str) -> Callable[[Any, Any], Any]:
-    """The private dtype-preserving kernel ``f(z, xp)`` (rows along the last axis)."""
+    """The private dtype-preserving kernel ``f(z, xp)`` (rows along the last axis).
+
+    Parameters
+    ----------
+    impl : str
+        Implementation (one of ``IMPLEMENTATIONS``).
+
+    Returns
+    -------
+    callable
+        ``f(z, xp)``, dtype-preserving.
+    """
     if impl == "naive":
-        return lambda z, xp: _act._softmax_naive(z, xp, -1)
+        return lambda z, xp: _softmax_naive(z, xp, -1)
     if impl == "softmax":
-        return lambda z, xp: _act._softmax(z, xp, -1)
+        return lambda z, xp: _softmax(z, xp, -1)
     if impl == "entmax15":
-        return lambda z, xp: _act._entmax15(z, xp, -1)
+        return lambda z, xp: _entmax15(z, xp, -1)
     if impl == "bisect":
-        return lambda z, xp: _act._entmax_bisect(z, xp, -1, alpha=float(ALPHA["bisect"]))
+        return lambda z, xp: _entmax_bisect(z, xp, -1, alpha=float(ALPHA["bisect"]))
     raise ValueError(f"impl={impl!r} is not one of {IMPLEMENTATIONS}")
 
 
-def _probs(z: Any, impl: str) -> Any:
+def dtype_probs(z: Any, impl: str) -> Any:
     """Responsibilities in the dtype of ``z``; raises if the kernel changed the dtype."""
     xp = array_namespace(z)
     with quiet_fp(invalid=True):
@@ -109,7 +139,7 @@ def _probs(z: Any, impl: str) -> Any:
     return p
 
 
-def _jvp(p: Any, v: Any, impl: str) -> Any:
+def dtype_jvp(p: Any, v: Any, impl: str) -> Any:
     r""":math:`Jv` in the dtype of ``p``: :math:`s\odot v-s\,(s\cdot v)/\sum s`, :math:`s=p^{2-\alpha}`."""
     xp = array_namespace(p)
     a = float(ALPHA[impl])

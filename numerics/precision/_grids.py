@@ -3,7 +3,7 @@ r"""Part 2 of the precision study: errors over grids, against the arb reference.
 :func:`logit_grid`: responsibilities and Jacobian-vector product on logits
 :math:`-(s, s+g)`; :func:`data_grid`: soft-centroid update, :math:`\nabla W_\sigma` and
 gradient step at the Lloyd fixed point of a two-cluster configuration.  The helpers
-:func:`_float_step` and :func:`_vec_err` are shared with the real configurations.
+:func:`float_step` and :func:`vec_err` are shared with the real configurations.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import arb as _arb
 from .._compat import array_namespace, quiet_fp
-from ._dtypes import ALPHA, Progress, _jvp, _probs, _to_dtype, _to_f64
+from ._dtypes import ALPHA, Progress, dtype_jvp, dtype_probs, to_dtype, to_f64
 
 __all__ = [
     "logit_grid",
@@ -25,11 +25,11 @@ __all__ = [
 
 
 def _refs_pair(zrow: Sequence[float], alpha: str) -> tuple[list[Any], list[Any]]:
-    return (_arb.arb_entmax(zrow, alpha, prec=_PREC),
-            _arb.arb_jvp(zrow, [0.0, 1.0], alpha, prec=_PREC))
+    return (_arb.arb_entmax(zrow, alpha, prec=REF_PREC),
+            _arb.arb_jvp(zrow, [0.0, 1.0], alpha, prec=REF_PREC))
 
 
-_PREC = 128
+REF_PREC = 128
 _BIG = 1e300
 
 
@@ -52,6 +52,26 @@ def logit_grid(dtypes: Sequence[str], impls: Sequence[str], *, n: int,
     :math:`-(s, s+g)` over an ``n`` x ``n`` log grid of scale ``s`` and gap ``g``.
 
     A JVP "collapses" where it is computed exactly 0 while the reference is not.
+
+    Parameters
+    ----------
+    dtypes : sequence of str
+        Dtypes to study (subset of ``DTYPES``).
+    impls : sequence of str
+        Implementations to study (subset of ``IMPLEMENTATIONS``).
+    n : int
+        Number of log-spaced points per axis (``n * n`` grid points).
+    scales : tuple of float, optional
+        ``(min, max)`` of the logit scale :math:`s>0` (log-spaced).
+    gaps : tuple of float, optional
+        ``(min, max)`` of the logit gap :math:`g>0` (log-spaced).
+    progress : callable or None
+        Called with a one-line status message per step (None: silent).
+
+    Returns
+    -------
+    list of dict
+        One row per grid point, dtype and implementation.
     """
     S = np.geomspace(*scales, n)
     G = np.geomspace(*gaps, n)
@@ -59,8 +79,8 @@ def logit_grid(dtypes: Sequence[str], impls: Sequence[str], *, n: int,
     z64 = -np.stack([ss.ravel(), ss.ravel() + gg.ravel()], axis=1)
     rows = []
     for name in dtypes:
-        z = _to_dtype(z64, name)
-        zf = _to_f64(z)
+        z = to_dtype(z64, name)
+        zf = to_f64(z)
         refs: dict[str, list] = {}
         for impl in impls:
             if progress:
@@ -68,18 +88,18 @@ def logit_grid(dtypes: Sequence[str], impls: Sequence[str], *, n: int,
             a = ALPHA[impl]
             if a not in refs:
                 refs[a] = [_refs_pair(list(r), a) if np.all(np.isfinite(r)) else None for r in zf]
-            p_t = _probs(z, impl)
-            v = _to_dtype(np.tile([0.0, 1.0], (len(zf), 1)), name)
-            p, jv = _to_f64(p_t), _to_f64(_jvp(p_t, v, impl))
+            p_t = dtype_probs(z, impl)
+            v = to_dtype(np.tile([0.0, 1.0], (len(zf), 1)), name)
+            p, jv = to_f64(p_t), to_f64(dtype_jvp(p_t, v, impl))
             for i, ref in enumerate(refs[a]):
                 rec = {"dtype": name, "impl": impl, "scale": float(ss.ravel()[i]),
                        "gap": float(gg.ravel()[i])}
                 if ref is None:  # a logit overflowed to -inf in this dtype: no exact reference
                     ref = _ref_with_inf(zf[i], a)
                 pr, jr = ref
-                ae = max(_arb.abs_error(c, r, prec=_PREC) for c, r in zip(p[i], pr))
-                re_ = max(_arb.rel_error(c, r, prec=_PREC) for c, r in zip(p[i], pr))
-                je = max(_arb.rel_error(c, r, prec=_PREC) for c, r in zip(jv[i], jr))
+                ae = max(_arb.abs_error(c, r, prec=REF_PREC) for c, r in zip(p[i], pr))
+                re_ = max(_arb.rel_error(c, r, prec=REF_PREC) for c, r in zip(p[i], pr))
+                je = max(_arb.rel_error(c, r, prec=REF_PREC) for c, r in zip(jv[i], jr))
                 rec.update(abs_err=ae, rel_err=re_, jvp_rel_err=je,
                            jvp_collapse=bool(np.all(jv[i] == 0) and any(not r.is_zero() for r in jr)),
                            status=_status(p[i], ae))
@@ -111,24 +131,24 @@ def _two_clusters(delta: float) -> tuple[np.ndarray, np.ndarray]:
     return X, np.array([[-a], [a]])
 
 
-def _float_step(X: Any, M: Any, sigma: Any, impl: str) -> dict[str, Any]:
+def float_step(X: Any, M: Any, sigma: Any, impl: str) -> dict[str, Any]:
     """Soft centroids, grad W and the gradient step, all in the dtype of the inputs."""
     xp = array_namespace(X)
     with quiet_fp(invalid=True):
         diff = X[:, None, :] - M[None, :, :]
         d = xp.sum(diff * diff, axis=-1)
         z = -d / sigma
-        p = _probs(z, impl)
+        p = dtype_probs(z, impl)
         tot = xp.sum(p, axis=0)
         sc = (xp.matmul(xp.permute_dims(p, (1, 0)), X)) / tot[:, None]
-        jd = _jvp(p, d, impl)
+        jd = dtype_jvp(p, d, impl)
         c = 2.0 * (p - jd / sigma)
         g = xp.sum(c[:, :, None] * (-diff), axis=0)
         step = M - g / (2.0 * tot[:, None])
     return {"soft": sc, "grad": g, "step": step, "tot": tot}
 
 
-def _vec_err(c: np.ndarray, ref: list[list[Any]]) -> float:
+def vec_err(c: np.ndarray, ref: list[list[Any]]) -> float:
     """Norm-wise relative error ``||c - ref|| / ||ref||`` (0 if both are 0, inf if only ref is)."""
     from flint import arb as _a, ctx
     cf = np.asarray(c, dtype=np.float64).ravel()
@@ -137,7 +157,7 @@ def _vec_err(c: np.ndarray, ref: list[list[Any]]) -> float:
         return math.inf
     if any(r.is_nan() for r in flat):
         return math.nan
-    with ctx.workprec(_PREC):
+    with ctx.workprec(REF_PREC):
         # upper bounds of |x - r| and lower bounds of |r|: a ball straddling 0 stays >= 0
         ups = [abs(_a(_arb.exact_rational(x)) - r).upper() for x, r in zip(cf, flat)]
         num = sum((u * u for u in ups), _a(0))
@@ -157,6 +177,28 @@ def data_grid(dtypes: Sequence[str], impls: Sequence[str], *, n: int,
     :math:`(\sigma,\Delta)`; logit scale :math:`d_{(1)}/\sigma=1/\sigma`, gap :math:`\Delta/\sigma`.
 
     ``grad_collapse``: the computed gradient is exactly 0 while the true one is not.
+
+    Parameters
+    ----------
+    dtypes : sequence of str
+        Dtypes to study (subset of ``DTYPES``).
+    impls : sequence of str
+        Implementations to study (subset of ``IMPLEMENTATIONS``).
+    n : int
+        Number of log-spaced points per axis (``n * n`` grid points).
+    sigmas : tuple of float, optional
+        ``(min, max)`` of the temperature :math:`\sigma>0` (log-spaced; divides squared
+        distances).
+    deltas : tuple of float, optional
+        ``(min, max)`` of the margin :math:`\Delta>0` of the two-cluster fixed point
+        (squared-distance gap; log-spaced).
+    progress : callable or None
+        Called with a one-line status message per step (None: silent).
+
+    Returns
+    -------
+    list of dict
+        One row per grid point, dtype and implementation.
     """
     Sg, Dl = np.geomspace(*sigmas, n), np.geomspace(*deltas, n)
     rows = []
@@ -166,22 +208,22 @@ def data_grid(dtypes: Sequence[str], impls: Sequence[str], *, n: int,
         for sigma in Sg:
             for delta in Dl:
                 X64, M64 = _two_clusters(float(delta))
-                X, M, s = _to_dtype(X64, name), _to_dtype(M64, name), _to_dtype(np.array(sigma), name)
-                Xe, Me, se = _to_f64(X), _to_f64(M), float(_to_f64(s))
+                X, M, sigma_d = to_dtype(X64, name), to_dtype(M64, name), to_dtype(np.array(sigma), name)
+                Xe, Me, sigma_e = to_f64(X), to_f64(M), float(to_f64(sigma_d))
                 refs: dict[str, Any] = {}
                 for impl in impls:
                     a = ALPHA[impl]
                     if a not in refs:
-                        refs[a] = _data_refs(Xe, Me, se, a)
-                    out = {k: _to_f64(v) for k, v in _float_step(X, M, s, impl).items()}
+                        refs[a] = _data_refs(Xe, Me, sigma_e, a)
+                    out = {k: to_f64(v) for k, v in float_step(X, M, sigma_d, impl).items()}
                     soft_r, grad_r, step_r = refs[a]
                     grad_zero_ref = all(r.is_zero() for row in grad_r for r in row)
                     rows.append({
                         "dtype": name, "impl": impl, "sigma": float(sigma), "delta": float(delta),
                         "scale": 1.0 / float(sigma), "gap_over_sigma": float(delta / sigma),
-                        "update_rel_err": _vec_err(out["soft"], soft_r),
-                        "grad_rel_err": _vec_err(out["grad"], grad_r),
-                        "step_rel_err": _vec_err(out["step"], step_r),
+                        "update_rel_err": vec_err(out["soft"], soft_r),
+                        "grad_rel_err": vec_err(out["grad"], grad_r),
+                        "step_rel_err": vec_err(out["step"], step_r),
                         "grad_collapse": bool(np.all(out["grad"] == 0) and not grad_zero_ref),
                         "grad_exact_zero_true": bool(grad_zero_ref),
                         "nan": bool(not np.all(np.isfinite(out["soft"]))),
@@ -191,11 +233,11 @@ def data_grid(dtypes: Sequence[str], impls: Sequence[str], *, n: int,
 
 def _data_refs(X: np.ndarray, M: np.ndarray, sigma: float, alpha: str) -> tuple[Any, Any, Any]:
     from flint import ctx
-    soft = _arb.arb_soft_centroids(X, M, sigma, alpha=alpha, prec=_PREC)
-    grad = _arb.arb_grad_W_sigma(X, M, sigma, alpha=alpha, prec=_PREC)
-    w = _arb.arb_responsibilities(X, M, sigma, alpha=alpha, prec=_PREC)
-    with ctx.workprec(_PREC):
+    soft = _arb.arb_soft_centroids(X, M, sigma, alpha=alpha, prec=REF_PREC)
+    grad = _arb.arb_grad_W_sigma(X, M, sigma, alpha=alpha, prec=REF_PREC)
+    w = _arb.arb_responsibilities(X, M, sigma, alpha=alpha, prec=REF_PREC)
+    with ctx.workprec(REF_PREC):
         tots = [sum((w[i][k] for i in range(len(w))), _arb.to_arb(0)) for k in range(len(M))]
-        step = [[_arb.to_arb(M[k][t], prec=_PREC) - grad[k][t] / (2 * tots[k])
+        step = [[_arb.to_arb(M[k][t], prec=REF_PREC) - grad[k][t] / (2 * tots[k])
                  for t in range(M.shape[1])] for k in range(len(M))]
     return soft, grad, step

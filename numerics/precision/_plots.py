@@ -56,7 +56,20 @@ def _grid_heatmaps(rows: list[dict[str, Any]], x: str, y: str, val: str, title: 
 
 def write_figures(study: dict[str, Any], out_dir: Any) -> list[str]:
     """Heatmaps per dtype x implementation, the threshold plot and the blobs trajectories
-    (PDF for the report, PNG for viewing); returns file names relative to ``out_dir``."""
+    (PDF for the report, PNG for viewing); returns file names relative to ``out_dir``.
+
+    Parameters
+    ----------
+    study : dict
+        Result of :func:`run_study`.
+    out_dir : path-like
+        Directory to write into (created if missing).
+
+    Returns
+    -------
+    list of str
+        Names of the files written, relative to ``out_dir``.
+    """
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -14,8 +14,8 @@ import numpy as np
 
 from .. import arb as _arb
 from .._compat import array_namespace, quiet_fp
-from ._dtypes import ALPHA, Progress, _probs, _to_dtype, _to_f64
-from ._grids import _PREC, _float_step, _vec_err
+from ._dtypes import ALPHA, Progress, dtype_probs, to_dtype, to_f64
+from ._grids import REF_PREC, float_step, vec_err
 from ._verdict import BREAK_REL_ERR
 
 __all__ = [
@@ -35,20 +35,40 @@ def paper_example(dtypes: Sequence[str], impls: Sequence[str], *, distance: floa
                   other: float = 11.0, sigma: float = 0.01) -> list[dict[str, Any]]:
     r"""One point at ``distance`` from centre 1 and ``other`` from centre 2: the exponent
     :math:`-d/\sigma` and what each implementation returns (reference: exact one-hot up to
-    :math:`e^{-(\mathrm{other}^2-\mathrm{distance}^2)/\sigma}`)."""
+    :math:`e^{-(\mathrm{other}^2-\mathrm{distance}^2)/\sigma}`).
+
+    Parameters
+    ----------
+    dtypes : sequence of str
+        Dtypes to study (subset of ``DTYPES``).
+    impls : sequence of str
+        Implementations to study (subset of ``IMPLEMENTATIONS``).
+    distance : float, optional
+        Euclidean (not squared) distance of the point to centre 1.
+    other : float, optional
+        Euclidean distance of the point to centre 2 (``> distance``).
+    sigma : float, optional
+        Temperature :math:`\sigma>0`; logits are :math:`-\mathrm{distance}^2/\sigma`,
+        :math:`-\mathrm{other}^2/\sigma`.
+
+    Returns
+    -------
+    list of dict
+        One row per dtype and implementation.
+    """
     X64 = np.array([[0.0]])
     M64 = np.array([[distance], [-other]])
     rows = []
     for name in dtypes:
-        X, M, s = _to_dtype(X64, name), _to_dtype(M64, name), _to_dtype(np.array(sigma), name)
+        X, M, sigma_d = to_dtype(X64, name), to_dtype(M64, name), to_dtype(np.array(sigma), name)
         for impl in impls:
             xp = array_namespace(X)
             with quiet_fp(invalid=True):
                 diff = X[:, None, :] - M[None, :, :]
-                z = -xp.sum(diff * diff, axis=-1) / s
-            p = _to_f64(_probs(z, impl))[0]
-            ref = _arb.arb_responsibilities(_to_f64(X), _to_f64(M), float(_to_f64(s)),
-                                            alpha=ALPHA[impl], prec=_PREC)[0]
+                z = -xp.sum(diff * diff, axis=-1) / sigma_d
+            p = to_f64(dtype_probs(z, impl))[0]
+            ref = _arb.arb_responsibilities(to_f64(X), to_f64(M), float(to_f64(sigma_d)),
+                                            alpha=ALPHA[impl], prec=REF_PREC)[0]
             rows.append({"dtype": name, "impl": impl, "exponent": -distance**2 / sigma,
                          "p1": float(p[0]), "p2": float(p[1]),
                          "p2_exact": _arb.arb_to_float(ref[1]) if ref[1].mid() != 0 else 0.0,
@@ -71,8 +91,19 @@ def _blobs(n_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sigma_schedule(n_iter: int) -> np.ndarray:
-    """Halve sigma every 2 iterations from 8 down to 2^-24 (exact in every dtype; float16's
-    smallest subnormal)."""
+    r"""Halve sigma every 2 iterations from 8 down to 2^-24 (exact in every dtype; float16's
+    smallest subnormal).
+
+    Parameters
+    ----------
+    n_iter : int
+        Number of iterations (length of the schedule).
+
+    Returns
+    -------
+    ndarray of shape (n_iter,)
+        float64 :math:`\sigma_t=2^{\max(3-\lfloor t/2\rfloor,-24)}`, :math:`t=0,\dots,n-1`.
+    """
     return np.array([2.0 ** max(3 - t // 2, -24) for t in range(n_iter)])
 
 
@@ -84,6 +115,26 @@ def blobs_schedule(dtypes: Sequence[str], impls: Sequence[str], *, n_samples: in
     Returns ``{"sigma": [...], "runs": [{dtype, impl, break_iter, rel_err: [...]}]}``;
     ``break_iter`` is the first iteration with a non-finite centroid or a relative error
     ``>= BREAK_REL_ERR`` against the reference (``None``: kept going).
+
+    Parameters
+    ----------
+    dtypes : sequence of str
+        Dtypes to study (subset of ``DTYPES``).
+    impls : sequence of str
+        Implementations to study (subset of ``IMPLEMENTATIONS``).
+    n_samples : int, optional
+        Number of blobs points.
+    n_iter : int, optional
+        Number of soft-Lloyd steps, one per entry of :func:`sigma_schedule`.
+    seed : int, optional
+        Seed of the blobs data and of the start centroids.
+    progress : callable or None
+        Called with a one-line status message per step (None: silent).
+
+    Returns
+    -------
+    dict
+        ``sigma`` and ``runs``.
     """
     X64, M0 = _blobs(n_samples, seed)
     sig = sigma_schedule(n_iter)
@@ -94,10 +145,10 @@ def blobs_schedule(dtypes: Sequence[str], impls: Sequence[str], *, n_samples: in
             continue
         if progress:
             progress(f"blobs: arb reference trajectory alpha={a} ({n_iter} iterations)")
-        M = [[_arb.to_arb(v, prec=_PREC) for v in row] for row in M0]
+        M = [[_arb.to_arb(v, prec=REF_PREC) for v in row] for row in M0]
         traj = []
-        for s in sig:
-            new = _arb.arb_soft_centroids(X64, M, float(s), alpha=a, prec=_PREC)
+        for sigma in sig:
+            new = _arb.arb_soft_centroids(X64, M, float(sigma), alpha=a, prec=REF_PREC)
             M = [nr if not any(v.is_nan() for v in nr) else r for nr, r in zip(new, M)]
             traj.append(M)
         refs[a] = traj
@@ -105,17 +156,17 @@ def blobs_schedule(dtypes: Sequence[str], impls: Sequence[str], *, n_samples: in
     for name in dtypes:
         if progress:
             progress(f"blobs: {name}")
-        X = _to_dtype(X64, name)
+        X = to_dtype(X64, name)
         for impl in impls:
-            M = _to_dtype(M0, name)
+            M = to_dtype(M0, name)
             xp = array_namespace(M)
             errs, brk = [], None
-            for t, s in enumerate(sig):
-                out = _float_step(X, M, _to_dtype(np.array(s), name), impl)
+            for t, sigma in enumerate(sig):
+                out = float_step(X, M, to_dtype(np.array(sigma), name), impl)
                 keep = out["tot"] != 0  # an empty entmax cluster keeps its centre; NaN propagates
                 M = xp.where(keep[:, None], out["soft"], M)
-                Mf = _to_f64(M)
-                err = _vec_err(Mf, refs[ALPHA[impl]][t])
+                Mf = to_f64(M)
+                err = vec_err(Mf, refs[ALPHA[impl]][t])
                 if brk is None and (not np.all(np.isfinite(Mf)) or err >= BREAK_REL_ERR):
                     brk = t
                 errs.append(err)

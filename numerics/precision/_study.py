@@ -20,7 +20,27 @@ __all__ = [
 
 @dataclass(frozen=True)
 class StudyParams:
-    """Sizes of the study (``kmrbf precision`` defaults; the evidence scales them)."""
+    """Sizes of the study (``kmrbf precision`` defaults; the evidence scales them).
+
+    Parameters
+    ----------
+    dtypes : sequence of str
+        Dtypes to study (subset of ``DTYPES``).
+    impls : sequence of str
+        Implementations to study (subset of ``IMPLEMENTATIONS``).
+    logit_n : int
+        Points per axis of :func:`logit_grid` (``n`` there).
+    data_n : int
+        Points per axis of :func:`data_grid`.
+    blobs_n : int
+        Number of points of :func:`blobs_schedule` (``n_samples``).
+    blobs_iter : int
+        Number of soft-Lloyd steps of :func:`blobs_schedule` (``n_iter``).
+    seed : int
+        Seed of the blobs data and start (``seed`` of :func:`blobs_schedule`).
+    do_thresholds : bool
+        Whether to run part 1 (:func:`thresholds`).
+    """
 
     dtypes: tuple[str, ...] = ("float16", "bfloat16", "float32", "float64")
     impls: tuple[str, ...] = ("naive", "softmax", "entmax15")
@@ -39,7 +59,20 @@ class StudyParams:
 
 
 def run_study(params: StudyParams = StudyParams(), *, progress: Progress = None) -> dict[str, Any]:
-    """Run parts 1-4; returns JSON-able tables and the verdict (and the seconds per part)."""
+    """Run parts 1-4; returns JSON-able tables and the verdict (and the seconds per part).
+
+    Parameters
+    ----------
+    params : StudyParams, optional
+        Dtypes, implementations, grid sizes and seed of the study.
+    progress : callable or None
+        Called with a one-line status message per step (None: silent).
+
+    Returns
+    -------
+    dict
+        JSON-able tables, the verdict and timings.
+    """
     dts = [d for d in params.dtypes if d in available_dtypes()]
     impls = list(params.impls)
     out: dict[str, Any] = {"params": {k: getattr(params, k) for k in params.__dataclass_fields__},

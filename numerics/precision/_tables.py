@@ -10,7 +10,20 @@ __all__ = [
 
 
 def write_tables(study: dict[str, Any], out_dir: Any) -> list[str]:
-    """Write each table of ``study`` as CSV and the whole study as JSON; returns the file names."""
+    """Write each table of ``study`` as CSV and the whole study as JSON; returns the file names.
+
+    Parameters
+    ----------
+    study : dict
+        Result of :func:`run_study`.
+    out_dir : path-like
+        Directory to write into (created if missing).
+
+    Returns
+    -------
+    list of str
+        Names of the files written, relative to ``out_dir``.
+    """
     import csv
     import json
     from pathlib import Path
@@ -32,8 +45,8 @@ def write_tables(study: dict[str, Any], out_dir: Any) -> list[str]:
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["iteration", "sigma"] + [f"{r['dtype']}/{r['impl']}" for r in blobs["runs"]])
-        for t, s in enumerate(blobs["sigma"]):
-            w.writerow([t, s] + [r["rel_err"][t] for r in blobs["runs"]])
+        for t, sigma in enumerate(blobs["sigma"]):
+            w.writerow([t, sigma] + [r["rel_err"][t] for r in blobs["runs"]])
     names.append(path.name)
     (out / "precision_study.json").write_text(json.dumps(study, indent=1, default=str))
     names.append("precision_study.json")

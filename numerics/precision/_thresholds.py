@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import arb as _arb
-from ._dtypes import ALPHA, Progress, _probs, _to_dtype, _to_f64, dtype_limits
+from ._dtypes import ALPHA, Progress, dtype_probs, to_dtype, to_f64, dtype_limits
 
 __all__ = [
     "GAP_SCAN_RATIO",
@@ -36,6 +36,21 @@ def predicted_thresholds(name: str) -> dict[str, dict[str, float]]:
     ``underflow_gap`` (at scale 0: the largest responsibility rounds to 1 / the
     smallest to 0), ``onehot_gap`` (both).
 
+    Parameters
+    ----------
+    name : str
+        Name of the dtype, one of ``DTYPES`` (``"float16"``, ``"bfloat16"``,
+        ``"float32"``, ``"float64"``).
+
+    Returns
+    -------
+    dict of str to dict of str to float
+        ``{impl: {key: value}}`` for ``impl`` in ``"naive"``, ``"softmax"``,
+        ``"entmax15"`` and the keys above; values are logit scales or gaps
+        (dimensionless), ``inf`` where the effect never occurs.
+
+    Examples
+    --------
     >>> t = predicted_thresholds("float64")
     >>> round(t["naive"]["nan_scale"], 2), round(t["softmax"]["saturation_gap"], 2)
     (745.13, 36.74)
@@ -68,7 +83,7 @@ def predicted_thresholds(name: str) -> dict[str, dict[str, float]]:
 
 def _pair_logits(s: float, g: float, name: str) -> Any:
     """The logits ``-(s, s + g)`` computed in float64 and rounded to dtype ``name``."""
-    return _to_dtype(np.array([[-s, -(s + g)]]), name)
+    return to_dtype(np.array([[-s, -(s + g)]]), name)
 
 
 def _bisect(pred: Callable[[float], bool], lo: float, hi: float, *, log: bool) -> float:
@@ -90,17 +105,34 @@ def _bisect(pred: Callable[[float], bool], lo: float, hi: float, *, log: bool) -
 
 
 def measured_thresholds(name: str, impl: str) -> dict[str, float]:
-    """The thresholds of :func:`predicted_thresholds`, found by bisection on the real kernels."""
+    r"""The thresholds of :func:`predicted_thresholds`, found by bisection on the real kernels.
+
+    Parameters
+    ----------
+    name : str
+        Name of the dtype, one of ``DTYPES`` (``"float16"``, ``"bfloat16"``,
+        ``"float32"``, ``"float64"``).
+    impl : str
+        Implementation: ``"naive"``, ``"softmax"`` or ``"entmax15"`` (keys of
+        :func:`predicted_thresholds`).
+
+    Returns
+    -------
+    dict of str to float
+        The same keys as ``predicted_thresholds(name)[impl]`` (logit scale
+        :math:`d_{(1)}/\sigma` or logit gap, dimensionless), each the measured value
+        (``inf`` where the effect never occurs in the scanned range).
+    """
     L = dtype_limits(name)
-    f64 = lambda a: _to_f64(a)[0]  # noqa: E731
+    f64 = lambda a: to_f64(a)[0]  # noqa: E731
 
     def probs(s: float, g: float) -> np.ndarray:
-        return f64(_probs(_pair_logits(s, g, name), impl))
+        return f64(dtype_probs(_pair_logits(s, g, name), impl))
 
     def rel_err(s: float, g: float) -> float:
         z = _pair_logits(s, g, name)
-        ref = _arb.arb_entmax(list(_to_f64(z)[0]), ALPHA[impl], prec=96)
-        p = f64(_probs(z, impl))
+        ref = _arb.arb_entmax(list(to_f64(z)[0]), ALPHA[impl], prec=96)
+        p = f64(dtype_probs(z, impl))
         return max(_arb.rel_error(c, r, prec=96) for c, r in zip(p, ref))
 
     big = min(1e300, L["max"]) if name == "float64" else 1e60
@@ -139,8 +171,8 @@ def _first_gap_loss(name: str, impl: str) -> float:
     # (half-integers >= 2^(p-1) + 1.5) ties-to-even already merges s and s + 1; the
     # generic loss (an open set of scales) starts at 2^p - 1/2
     s = np.sort(np.concatenate([s, c + np.linspace(-4.0, 4.0, 1025) + 1.0 / (128 * math.pi)]))
-    z = _to_dtype(-np.stack([s, s + 1.0], axis=1), name)
-    p = _to_f64(_probs(z, impl))
+    z = to_dtype(-np.stack([s, s + 1.0], axis=1), name)
+    p = to_f64(dtype_probs(z, impl))
     hit = np.flatnonzero(p[:, 0] == p[:, 1])
     return float(s[hit[0]]) if hit.size else math.inf
 
@@ -153,6 +185,23 @@ def threshold_tolerance(name: str, key: str, value: float) -> float:
     the subnormal range a faithful ``exp`` may round anything in :math:`(0,s_{\min})`
     either way: :math:`\ln 2` in the exponent.  Hence
     ``4 ulp(value) + 4 eps`` (+ ``ln 2`` for the underflow-type thresholds).
+
+    Parameters
+    ----------
+    name : str
+        Name of the dtype, one of ``DTYPES`` (``"float16"``, ``"bfloat16"``,
+        ``"float32"``, ``"float64"``).
+    key : str
+        Threshold key of :func:`predicted_thresholds` (``"nan_scale"``, ...); the
+        underflow-type keys get the extra :math:`\ln 2`.
+    value : float
+        The predicted threshold (logit scale or gap).
+
+    Returns
+    -------
+    float
+        Allowed absolute deviation :math:`|{\rm measured}-{\rm predicted}|`, same units
+        as ``value``; 0.0 when ``value`` is infinite (it must then match exactly).
     """
     L = dtype_limits(name)
     if not math.isfinite(value):
@@ -166,7 +215,22 @@ def threshold_tolerance(name: str, key: str, value: float) -> float:
 
 
 def thresholds(dtypes: Sequence[str], *, progress: Progress = None) -> list[dict[str, Any]]:
-    """Rows ``{dtype, impl, threshold, predicted, measured, tolerance, agrees}``."""
+    """Rows ``{dtype, impl, threshold, predicted, measured, tolerance, agrees}``.
+
+    Parameters
+    ----------
+    dtypes : sequence of str
+        Dtypes to study (subset of ``DTYPES``).
+    progress : callable or None
+        Called with a one-line status message per step (None: silent).
+
+    Returns
+    -------
+    list of dict
+        One row per dtype, implementation (``"naive"``, ``"softmax"``, ``"entmax15"``)
+        and threshold key, with keys ``dtype``, ``impl``, ``threshold``,
+        ``predicted``, ``measured``, ``tolerance`` (floats) and ``agrees`` (bool).
+    """
     rows = []
     for name in dtypes:
         pred = predicted_thresholds(name)

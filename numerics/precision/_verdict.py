@@ -26,6 +26,23 @@ def verdict(data_rows: list[dict[str, Any]], blobs: dict[str, Any] | None = None
 
     ``status`` is ``passed`` if the statement holds for both softmax implementations in every
     dtype, ``conditional`` if for some, ``failed`` if for none.
+
+    Parameters
+    ----------
+    data_rows : list of dict
+        Rows of :func:`data_grid`.
+    blobs : dict or None, optional
+        Result of :func:`blobs_schedule` (None: not used).
+    thresholds_rows : list of dict or None, optional
+        Rows of :func:`thresholds` (None: not used).
+
+    Returns
+    -------
+    dict
+        ``"status"`` (``"passed"``, ``"conditional"`` or ``"failed"``),
+        ``"condition"`` (a sentence for ``"conditional"``, else None), ``"per"`` (one
+        dict per dtype and softmax implementation), ``"holds"`` / ``"fails"`` (lists
+        of ``[dtype, impl]`` for which the statement holds / fails).
     """
     def broken(r: dict[str, Any]) -> bool:
         e = r["update_rel_err"]

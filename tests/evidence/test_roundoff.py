@@ -1,0 +1,63 @@
+"""kmrbf.evidence.roundoff: the float64 rounding bounds behind the tolerances.
+
+Each bound is checked against an independent oracle in both directions: that it
+holds (float64 vs mpmath at 50 digits) and that it is not vacuous (the error it
+bounds is a non-trivial fraction of it on inputs built to cancel, or the bound
+is the exact closed form).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kmrbf import numerics as nx
+from kmrbf.evidence.roundoff import U, centroid_tol, entmax_threshold_slack, gamma, slack, w_sigma_roundings
+from kmrbf.evidence.strategies import instances, sigmas
+from kmrbf.numerics.oracles import mp_soft_centroids
+
+
+def test_unit_roundoff_is_half_an_ulp_of_one():
+    assert U == np.finfo(np.float64).eps / 2 and 1.0 + U == 1.0 and 1.0 + 2 * U > 1.0
+
+
+@given(st.integers(1, 10**12))
+def test_gamma_and_slack_are_the_exact_closed_form(n):
+    exact = Fraction(n) * Fraction(U) / (1 - Fraction(n) * Fraction(U))
+    assert abs(Fraction(gamma(n)) - exact) <= 4 * Fraction(U) * exact
+    assert slack(n, 3.0) == n * U / (1.0 - n * U) * 3.0
+    assert math.isclose(slack(n, 1.0), gamma(n), rel_tol=4 * U)
+
+
+def test_w_sigma_roundings_counts_every_stage():
+    X, M = np.zeros((7, 3)), np.zeros((2, 3))
+    assert w_sigma_roundings(X, M) == 4 * 3 + 4 * 2 + 7 + 16
+
+
+def test_entmax_threshold_slack_formula():
+    assert entmax_threshold_slack(10.0, 2.0) == 8 * U * (10.0 / 2.0 + 2)
+    assert entmax_threshold_slack(1.0, 1.0) < 1e-14
+
+
+@settings(max_examples=40, deadline=None)
+@given(instances(max_n=8, max_k=3, max_d=2), sigmas(min_value=1e-1, max_value=1e2))
+def test_centroid_tol_bounds_the_float64_soft_centroid_error(inst, sigma):
+    X, M = inst
+    got = np.asarray(nx.soft_centroids(X, M, sigma))
+    with mpmath.workdps(50):
+        ref = mp_soft_centroids(X, M, sigma)
+        err = max(float(mpmath.sqrt(sum((mpmath.mpf(float(got[k, j])) - ref[k][j]) ** 2
+                                        for j in range(X.shape[1])))) for k in range(M.shape[0]))
+    assert err <= centroid_tol(X, M.shape[0]), (err, centroid_tol(X, M.shape[0]))
+
+
+def test_centroid_tol_is_not_vacuous():
+    """Against one rounding of the largest coordinate, the bound is within a factor ~N+K+9."""
+    X = np.array([[1.0 + 2**-30], [3.0]])
+    tol = centroid_tol(X, 1)
+    assert U * 3.0 <= tol <= (X.shape[0] + 1 + 10) * U * 3.0 * 1.01

@@ -1,0 +1,40 @@
+"""kmrbf.evidence.sigma: sigma ranges relative to a Lloyd fixed point, and the deviations measured there."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+from hypothesis import given
+
+from kmrbf.evidence.sigma import deviations, rel_sigmas, sigma_max
+from kmrbf.numerics.lloyd_instances import from_partition
+
+
+def _instance():
+    X = [[Fraction(0)], [Fraction(1)], [Fraction(10)], [Fraction(11)], [Fraction(20)], [Fraction(21)]]
+    return from_partition(X, [0, 0, 1, 1, 2, 2])
+
+
+@given(rel_sigmas())
+def test_rel_sigmas_stay_in_range(t):
+    assert 1e-3 * (1 - 1e-12) <= t <= 1.0
+
+
+def test_sigma_max_makes_the_global_bound_apply():
+    inst = _instance()
+    s = sigma_max(inst)
+    assert math.isclose(s, float(inst.delta) / math.log(2 * (inst.K - 1)))
+    assert (inst.K - 1) * math.exp(-float(inst.delta) / s) <= 0.5 * (1 + 1e-15)
+
+
+def test_deviations_vanish_as_sigma_falls_and_match_a_direct_computation():
+    inst = _instance()
+    big, small = deviations(inst, sigma_max(inst)), deviations(inst, sigma_max(inst) / 50)
+    assert big.shape == (inst.K,) and np.all(small <= big) and np.all(small < 1e-12)
+    d = ((inst.X[:, None, :] - inst.M[None]) ** 2).sum(-1)
+    r = np.exp(-(d - d.min(1, keepdims=True)) / sigma_max(inst))
+    r /= r.sum(1, keepdims=True)
+    c = (r.T @ inst.X) / r.sum(0)[:, None]
+    assert np.allclose(big, np.sqrt(((c - inst.M) ** 2).sum(1)), rtol=1e-12, atol=1e-15)

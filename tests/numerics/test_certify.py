@@ -1,0 +1,107 @@
+"""Tests of :mod:`kmrbf.numerics.certify` (arb certificates).
+
+``decide_le`` proves, disproves or leaves undecided; false inequalities are never certified;
+the Theorem 3 / limsup / entmax-threshold certificates hold on the certified Lloyd instances,
+also where float64 underflows.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from flint import arb
+
+import kmrbf.numerics as nx
+from kmrbf.numerics.arb import exact_matrix
+from kmrbf.numerics.certify import (Decision, certify_entmax_exact, certify_limsup, certify_t3, certify_t4,
+                                    decide_le, deviation_sq)
+from kmrbf.numerics.lloyd_instances import certified_instances
+
+
+def test_certify_t4_proves_the_bound_on_a_certified_instance():
+    name, inst = certified_instances()[0]
+    out = certify_t4(inst, "0.05", "1.5", max_prec=256)
+    assert all(isinstance(d, Decision) for d in out) and len(out) == 2 * len(inst.M_exact)
+    bounds = [d for d in out if "C*sigma" in d.name]
+    assert all(d.status == "proved" for d in bounds), (name, bounds)
+
+
+def test_decide_le_both_directions_and_undecided():
+    assert decide_le(lambda p: (arb(1), arb(2)), "1<=2").status == "proved"
+    assert decide_le(lambda p: (arb(2), arb(1)), "2<=1").status == "disproved"
+    # 1/3 <= 1/3 is true but no finite precision makes the difference ball exactly 0: never 'proved'
+    d = decide_le(lambda p: (arb(1) / 3, arb(1) / 3), "1/3<=1/3", max_prec=512)
+    assert d.status == "undecided" and d.prec == 512
+
+
+def test_false_inequalities_are_not_certified():
+    name, inst = certified_instances()[1]
+    s = inst.delta / 1000  # e^{-Delta/sigma} = e^{-1000}: float64 underflows
+    X, M = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact)
+    # W - F0 > 0 here, so 'W - F0 <= 0' is false and must be disproved, never proved
+    from kmrbf.numerics.arb import arb_W_sigma, exact_sq_distances
+
+    f0 = sum(min(r) for r in exact_sq_distances(X, M))
+    d = decide_le(lambda p: (arb_W_sigma(X, M, s, prec=p) - arb(f0), arb(0)), "W-F0<=0")
+    assert d.status == "disproved" and d.prec >= 1024  # needs ~1.45*1000 bits to resolve
+    # the rate e^{-Delta_k/sigma} is exact: 'dev_k <= A_k e^{-1.1 Delta_k/sigma}' is false
+    k = 0
+    A = float(inst.A()[k])
+    d = decide_le(lambda p: (deviation_sq(X, M, s, k, 1, p),
+                             (arb(A) * (-arb(11) / 10 * arb(inst.delta_k[k].numerator)
+                                        / inst.delta_k[k].denominator / (arb(s.numerator) / s.denominator)).exp()) ** 2),
+                  "dev <= A e^{-1.1 Delta_k/sigma}")
+    assert d.status == "disproved"
+
+
+def test_t3_certificate_at_underflowing_sigma():
+    for name, inst in certified_instances():
+        s = inst.delta / 1000
+        assert float(np.exp(-float(inst.delta) / float(s))) == 0.0  # float64 cannot even form eps
+        res = certify_t3(inst, s)
+        for d in res["decisions"]:
+            assert d.status == ("disproved" if d.name.endswith("dev<=0") else "proved"), (name, d)
+
+
+def test_limsup_certificate():
+    for name, inst in certified_instances():
+        for fr in (Fraction(1), Fraction(1, 1000)):
+            assert [d.status for d in certify_limsup(inst.X_exact, inst.M_exact, inst.delta * fr)] == \
+                ["proved", "proved"]
+
+
+@pytest.mark.parametrize("alpha", ["5/4", "3/2", "2", "3"])
+def test_entmax_threshold_is_exact(alpha):
+    a = Fraction(alpha)
+    for name, inst in certified_instances():
+        th = (a - 1) * inst.delta
+        assert certify_entmax_exact(inst, th, a)["one_hot"]                        # at the threshold
+        assert not certify_entmax_exact(inst, th * (1 + Fraction(1, 10**9)), a)["one_hot"]  # just above
+        # float64: bit-for-bit M* below the threshold (rounding band 1e-9 >> kappa ~ 1e-14), moved above
+        assert np.array_equal(nx.soft_centroids(inst.X, inst.M, float(th) * (1 - 1e-9), alpha=float(a)), inst.M)
+        assert not np.array_equal(nx.soft_centroids(inst.X, inst.M, 1.5 * float(th), alpha=float(a)), inst.M)
+
+
+def test_softmax_is_never_exact_but_exponentially_close():
+    name, inst = certified_instances()[0]
+    s = inst.delta / 10
+    X, M = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact)
+    d = decide_le(lambda p: (deviation_sq(X, M, s, 0, 1, p), arb(0)), "dev<=0")
+    assert d.status == "disproved"  # mu_hat_0 != mu*_0 for softmax
+
+
+def test_cancellation_free_deviation_agrees_with_direct_form():
+    from flint import ctx
+
+    from kmrbf.numerics.certify import deviation_sq_fixed_point
+
+    for name, inst in certified_instances():
+        X, M, lab = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact), [int(v) for v in inst.labels]
+        for fr in (Fraction(1, 10), Fraction(1, 1000)):
+            for k in range(inst.K):
+                with ctx.workprec(4096):  # direct form needs ~1.45 * 1000 * Delta_k/Delta bits
+                    direct = deviation_sq(X, M, inst.delta * fr, k, 1, 4096)
+                stable = deviation_sq_fixed_point(X, M, lab, inst.delta * fr, k, 128)
+                assert direct.overlaps(stable), (name, fr, k)

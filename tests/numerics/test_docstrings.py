@@ -1,0 +1,73 @@
+"""numpydoc validation of the public API of :mod:`kmrbf.numerics`.
+
+Walks ``__all__`` of every public module (and public subpackage) and validates each public
+function and class with :func:`numpydoc.validate.validate`.  Required: **no** error of the codes
+
+* ``GL08`` — the object has no docstring;
+* ``PR01`` — a parameter is not documented;
+* ``PR02`` — a documented parameter does not exist;
+* ``RT01`` — no Returns section (functions only; generators use Yields, classes document
+  their constructor parameters and need no Returns).
+
+Also: every public module defines ``__all__``, and every name in it exists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+from numpydoc.validate import validate
+
+PUBLIC_MODULES = [
+    "kmrbf.numerics",
+    "kmrbf.numerics.activations",
+    "kmrbf.numerics.distances",
+    "kmrbf.numerics.functionals",
+    "kmrbf.numerics.geometry",
+    "kmrbf.numerics.kmeans",
+    "kmrbf.numerics.validation",
+    "kmrbf.numerics.oracles",
+    "kmrbf.numerics.certify",
+    "kmrbf.numerics.partitions",
+    "kmrbf.numerics.lloyd_instances",
+    "kmrbf.numerics.experiments",
+    "kmrbf.numerics.arb",
+    "kmrbf.numerics.arb.convert",
+    "kmrbf.numerics.arb.activations",
+    "kmrbf.numerics.arb.kmeans",
+    "kmrbf.numerics.fuzzy",
+    "kmrbf.numerics.precision",
+]
+REQUIRED = {"GL08", "PR01", "PR02", "RT01"}
+
+
+def _public_objects():
+    seen = {}
+    for name in PUBLIC_MODULES:
+        mod = importlib.import_module(name)
+        for attr in mod.__all__:
+            obj = getattr(mod, attr)
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                seen.setdefault(f"{obj.__module__}.{obj.__qualname__}", obj)
+    return sorted(seen.items())
+
+
+OBJECTS = _public_objects()
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_public_module_defines_all(name):
+    mod = importlib.import_module(name)
+    assert isinstance(getattr(mod, "__all__", None), (list, tuple)), f"{name} has no __all__"
+    missing = [a for a in mod.__all__ if not hasattr(mod, a)]
+    assert not missing, f"{name}.__all__ names missing objects: {missing}"
+
+
+@pytest.mark.parametrize("qualname,obj", OBJECTS, ids=[q for q, _ in OBJECTS])
+def test_numpydoc(qualname, obj):
+    errors = [(code, msg) for code, msg in validate(qualname)["errors"] if code in REQUIRED]
+    if inspect.isclass(obj):
+        errors = [(c, m) for c, m in errors if c != "RT01"]
+    assert not errors, errors

@@ -1,0 +1,121 @@
+"""kmrbf.bench: the timing and sparsity kernels behind kmrbf bench and KR-S53."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from hypothesis import example, given
+from hypothesis import strategies as st
+from kmrbf.numerics import EmptyClusterWarning, responsibilities, soft_centroids
+
+from kmrbf.bench import (
+    entmax_sparse_step,
+    fit_exponents,
+    make_blobs_problem,
+    nnz_fraction,
+    peak_memory,
+    run_bench,
+    run_sparsity_bench,
+    sparse_accumulate,
+)
+
+
+def test_fit_exponents_recovers_known():
+    rows = [{"n": n, "k": k, "d": d, "method": "m", "seconds": 3e-9 * n ** 1.0 * k ** 2 * d ** 0.7}
+            for n in (100, 400) for k in (2, 8) for d in (4, 16)]
+    f = fit_exponents(rows)["m"]
+    assert abs(f["n"] - 1) < 1e-9 and abs(f["k"] - 2) < 1e-9 and abs(f["d"] - 0.7) < 1e-9
+
+
+def test_run_bench_tiny():
+    rows = run_bench([50, 100], [2], [3], repeat=1)
+    assert len(rows) == 8 and all(r["seconds"] >= 0 for r in rows)
+
+
+def test_peak_memory_is_chunked():
+    m = peak_memory(8192, 8, 16, chunk_size=1024)
+    assert m["peak_bytes"] < m["nkd_bytes"] / 4
+
+
+def test_nnz_fraction_hand_example():
+    # x = 0, 1, 4, 6 against centres 0, 6: gaps d_(2) - d_(1) = 36, 24, 12, 36; entmax-1.5
+    # row i is one-hot iff gap_i / sigma >= 2, so at sigma = 10 only x = 4 has 2 nonzeros
+    X = np.array([[0.0], [1.0], [4.0], [6.0]])
+    M = np.array([[0.0], [6.0]])
+    assert nnz_fraction(np.asarray(responsibilities(X, M, 10.0, alpha=1.5))) == 5 / 8
+    assert nnz_fraction(np.asarray(responsibilities(X, M, 1.0, alpha=1.5))) == 4 / 8
+
+
+@given(st.integers(0, 2**31 - 1), st.sampled_from([0.05, 0.3, 0.6, 1.0, 3.0]))
+@example(0, 0.6)
+def test_nnz_fraction_direct_count(seed, f):
+    X, M, g = make_blobs_problem(30, 4, 3, seed=seed)
+    P = np.asarray(responsibilities(X, M, f * g, alpha=1.5))
+    count = sum(1 for row in P.tolist() for p in row if p != 0.0)
+    assert nnz_fraction(P) == count / (30 * 4)
+
+
+@given(st.integers(0, 2**31 - 1), st.sampled_from([0.05, 0.5, 0.75, 1.0, 4.0]),
+       st.sampled_from([(50, 3, 2), (200, 8, 16), (64, 16, 5)]))
+@example(0, 0.75, (200, 8, 16))
+@example(9628, 0.05, (64, 16, 5))  # a cluster with no point: S_k = 0
+def test_sparse_accumulation_equals_dense(seed, f, shape):
+    n, k, d = shape
+    X, M, g = make_blobs_problem(n, k, d, seed=seed)
+    P = np.asarray(responsibilities(X, M, f * g, alpha=1.5))
+    # Both products sum the same N terms p_ik x_id (the sparse one skips exact zeros, which add
+    # exactly 0); each is within gamma_N * sum_i |p_ik x_id| of the exact sum
+    # (gamma_N = N u / (1 - N u), any summation order, FMA or not), so they differ by at most twice that.
+    from kmrbf.evidence.roundoff import U as u
+    from kmrbf.evidence.roundoff import gamma as gamma_n
+
+    gamma = gamma_n(n)
+    A = np.abs(P).T @ np.abs(X)
+    assert np.all(np.abs(sparse_accumulate(P, X) - P.T @ X) <= 2 * gamma * A)
+    # one step: mu = T / S with T, S within gamma_N of exact, |T| <= A, division adds u:
+    # |mu_hat - mu| <= (2 gamma_N / (1 - gamma_N) + u) A / S for each, twice that between them
+    # (clusters with no mass, S_k = 0 exactly in both, keep mu_k: equal exactly)
+    S = P.sum(axis=0)
+    empty = S == 0
+    bound = 2 * (2 * gamma / (1 - gamma) + u) * A / np.where(empty, 1.0, S)[:, None]
+    bound[empty] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EmptyClusterWarning)
+        ref = np.asarray(soft_centroids(X, M, f * g, alpha=1.5))
+    assert np.all(np.abs(entmax_sparse_step(X, M, f * g) - ref) <= bound)
+
+
+def test_run_sparsity_bench_tiny():
+    rows = run_sparsity_bench([300], [3], [2], [0.1, 4.0], repeat=1)
+    assert len(rows) == 2 and rows[0]["nnz_fraction"] < rows[1]["nnz_fraction"]
+    assert all(r[c] > 0 for r in rows for c in ("acc_dense", "acc_sparse", "lloyd", "entmax_sparse"))
+
+
+def test_make_problem_is_seeded_and_draws_centroids_from_the_data():
+    from kmrbf.bench import make_problem
+
+    X, M, sigma = make_problem(50, 4, 3, seed=1)
+    X2, M2, _ = make_problem(50, 4, 3, seed=1)
+    assert X.shape == (50, 3) and M.shape == (4, 3) and sigma == 0.1 * 3
+    assert np.array_equal(X, X2) and np.array_equal(M, M2)
+    assert all(any(np.array_equal(m, x) for x in X) for m in M)
+
+
+def test_time_call_is_the_minimum_after_a_warm_up():
+    from kmrbf.bench import time_call
+
+    calls = []
+    t = time_call(lambda: calls.append(1), repeat=3)
+    assert len(calls) == 4 and 0 <= t < 0.1
+
+
+def test_formatted_tables_carry_every_row():
+    from kmrbf.bench import format_bench, format_sparsity
+
+    rows = run_bench([200], [2], [2], repeat=1, methods=("lloyd", "softmax"))
+    text = format_bench(rows, fit_exponents(rows))
+    assert "lloyd [ms]" in text and "softmax [ms]" in text and "fitted exponents" in text
+    srows = run_sparsity_bench([200], [3], [2], [0.5], repeat=1)
+    stext = format_sparsity(srows)
+    assert len(stext.splitlines()) == 1 + len(srows) + 1 and "nnz" in stext.splitlines()[0]
