@@ -344,6 +344,8 @@ class Computed(Obligation):
             checks, ncex = self.numeric(rng, n_points)
         if sym_ok is False:
             status = "failed"
+            if cex is None:  # a failure is shown with a witness: the numeric one if SymPy gave none
+                cex = ncex
             if ncex is None and self.numeric is not None:
                 detail += " (numeric check did not see the failure)"
         elif ncex is not None:
@@ -380,14 +382,18 @@ def nonneg_by_monotonicity(name: str, expr: sp.Expr, var: sp.Symbol, lower: Any,
     r"""``expr >= 0`` for ``var >= lower``, shown by ``expr(lower) >= 0`` and ``d expr / d var >= 0``.
 
     Both facts are decided by SymPy (``simplify`` and the assumption system on the
-    factored derivative); the numeric part samples ``expr`` itself.
+    factored derivative); the numeric part samples ``expr`` itself.  The derivative's
+    sign is decided on exactly the range ``var >= lower``: it is evaluated at
+    ``lower + t`` with a fresh ``t >= 0``, so assumptions declared on ``var`` (say
+    ``positive=True`` with ``lower = -1``) cannot stand in for the range.
     """
     statement = statement or rf"{sp.latex(expr)} \ge 0 \quad ({sp.latex(var)} \ge {sp.latex(lower)})"
 
     def symbolic() -> tuple[bool | None, str, str | None]:
         at0 = sp.simplify(expr.subs(var, lower))
         der = sp.factor(sp.simplify(sp.diff(expr, var)))
-        a, b = at0.is_nonnegative, der.is_nonnegative
+        t = sp.Dummy("t", nonnegative=True)
+        a, b = at0.is_nonnegative, sp.factor(sp.simplify(sp.diff(expr, var).subs(var, lower + t))).is_nonnegative
         detail = f"value at {sp.sstr(var)} = {sp.sstr(lower)}: {sp.sstr(at0)} (>= 0: {a}); derivative {sp.sstr(der)} (>= 0: {b})"
         if a is False:
             return False, detail, f"{sp.sstr(var)} = {sp.sstr(lower)}: value {sp.sstr(at0)}"

@@ -90,6 +90,12 @@ def centroid_tol(X: np.ndarray, K: int) -> float:
     per coordinate, plus :math:`u\lvert\mu^*\rvert` for :math:`M^*`, the correctly
     rounded exact mean.
 
+    Scope: soft centroids at an exact Lloyd fixed point with
+    :math:`\sigma\le\Delta/\ln(2(K-1))`, where KR-T3 and KR-T4 use it.  For arbitrary
+    centroids the relative error of a responsibility grows with its logit :math:`d/\sigma`
+    (a term :math:`\approx u\,d_{ik}/\sigma`) and this bound does not hold
+    (``tests/evidence/test_roundoff.py`` pins a counterexample).
+
     Parameters
     ----------
     X : ndarray of shape (N, D)

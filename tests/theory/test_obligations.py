@@ -88,6 +88,10 @@ def test_computed_status_from_symbolic_and_numeric_parts():
     res = Computed("numeric refutes", "s", lambda: (None, "?", None), bad_num).discharge(rng_for("c6"), 3)
     assert res.status == "failed" and res.counterexample.startswith("x = -")
 
+    # refuted symbolically without a witness: the numeric counterexample is kept (regression 2026-11-28)
+    res = Computed("both refute", "s", lambda: (False, "no", None), bad_num).discharge(rng_for("c7"), 3)
+    assert res.status == "failed" and res.counterexample.startswith("x = -")
+
 
 def test_numeric_check_passes_iff_every_check_passes():
     calls = []
@@ -130,3 +134,13 @@ def test_nonneg_by_monotonicity_true_and_false():
     r4 = ob4.discharge(rng_for("m4"), 3)
     assert (r4.status, r4.symbolic, r4.counterexample) == ("undecided", None, None)
     assert ob4.statement == "e^x\\ge1+x"
+
+
+def test_nonneg_by_monotonicity_decides_the_derivative_on_the_range_not_on_the_assumptions():
+    """Regression (2026-11-28): with x declared positive, x^2 - 1/2 on x >= -1 was 'passed'
+    (the derivative 2x is positive under x's assumptions, but not on [-1, 0)); x = 0 gives -1/2."""
+    x = sp.Symbol("x", positive=True)
+    ob = nonneg_by_monotonicity("x^2 - 1/2 >= 0 on x >= -1", x**2 - sp.Rational(1, 2), x, -1,
+                                uniform_sampler({x: (2, 5)}))
+    res = ob.discharge(rng_for("m5"), 4)
+    assert res.status != "passed" and res.symbolic is None
