@@ -1,4 +1,4 @@
-r"""Benchmark kernels (``kmrbf bench``, and KR-S53's evidence): time one iteration of Lloyd / soft-Lloyd and fit the scaling exponents (KR §5.3).
+r"""Benchmark kernels (``kmrbf bench``, KR-S53-cost and KR-S53-cheaper): time one iteration of Lloyd / soft-Lloyd, fit the scaling exponents, and compare with a noise band (KR §5.3).
 
 Methods (one iteration each, public API, float64 NumPy, default chunking):
 
@@ -33,7 +33,8 @@ import numpy as np
 
 __all__ = ["METHODS", "make_problem", "time_call", "run_bench", "fit_exponents", "peak_memory",
            "format_bench", "make_blobs_problem", "nnz_fraction", "sparse_accumulate",
-           "entmax_sparse_step", "run_sparsity_bench", "format_sparsity"]
+           "entmax_sparse_step", "format_sparsity", "time_interleaved", "ratio_band",
+           "classify_ratio", "run_ratio_bench"]
 
 
 def _methods() -> dict[str, Callable[[np.ndarray, np.ndarray, float], Any]]:
@@ -226,72 +227,217 @@ def entmax_sparse_step(X: np.ndarray, M: np.ndarray, sigma: float) -> np.ndarray
     return np.where(empty[:, None], M, T / np.where(empty, 1.0, S)[:, None])
 
 
-def _time_small(fn: Callable[[], Any], repeat: int, floor: float = 2e-3) -> float:
-    """:func:`time_call` of a batch of calls lasting >= ``floor`` s, per call (sub-ms calls)."""
-    inner = max(1, math.ceil(floor / max(time_call(fn, 1), 1e-6)))
-    return time_call(lambda: [fn() for _ in range(inner)], repeat) / inner
-
-
-def run_sparsity_bench(ns: Sequence[int], ks: Sequence[int], ds: Sequence[int],
-                       factors: Sequence[float], *, repeat: int = 5, seed: int = 0, dense: bool = True,
-                       progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-    r"""Sparsity of entmax-1.5 and what it saves, per (n, k, d) x :math:`\sigma=f\,g`, 1 BLAS thread.
-
-    Each row holds ``nnz_fraction`` (deterministic) and min-of-``repeat`` CPU seconds of:
-    ``acc_dense`` (:math:`P^\top X`, BLAS), ``acc_sparse`` (the CSR product, CSR built
-    beforehand), ``acc_sparse_build`` (CSR build + product, :func:`sparse_accumulate`),
-    ``lloyd`` (:func:`kmrbf.numerics.lloyd_step`, per (n, k, d)), ``entmax_sparse``
-    (:func:`entmax_sparse_step`), ``entmax_dense`` (:func:`kmrbf.numerics.soft_centroids`;
-    ``None`` unless ``dense``).
-    """
-    from threadpoolctl import threadpool_limits
-    with threadpool_limits(limits=1):
-        return _run_sparsity(ns, ks, ds, factors, repeat, seed, dense, progress)
-
-
-def _run_sparsity(ns, ks, ds, factors, repeat, seed, dense, progress):
-    import scipy.sparse as sp
-
-    from kmrbf.numerics import lloyd_step, responsibilities, soft_centroids
-    rows = []
-    for n, k, d in itertools.product(ns, ks, ds):
-        X, M, g = make_blobs_problem(n, k, d, seed=seed)
-        t_lloyd = time_call(lambda: lloyd_step(X, M), repeat)
-        for f in factors:
-            sigma = f * g
-            P = np.asarray(responsibilities(X, M, sigma, alpha=1.5))
-            C = sp.csr_array(P)
-            rows.append({
-                "n": n, "k": k, "d": d, "sigma_factor": f, "sigma": sigma, "g": g,
-                "nnz_fraction": nnz_fraction(P),
-                "acc_dense": _time_small(lambda: P.T @ X, repeat),
-                "acc_sparse": _time_small(lambda: C.T @ X, repeat),
-                "acc_sparse_build": _time_small(lambda: sparse_accumulate(P, X), repeat),
-                "lloyd": t_lloyd,
-                "entmax_sparse": time_call(lambda: entmax_sparse_step(X, M, sigma), repeat),
-                "entmax_dense": time_call(lambda: soft_centroids(X, M, sigma, alpha=1.5), repeat) if dense else None,
-            })
-            if progress:
-                progress(f"sparsity n={n} k={k} d={d} sigma={f}g")
-    return rows
-
-
 #: columns of :func:`format_sparsity`: (numerator, denominator) of each time ratio
 SPARSITY_RATIOS = {"sparse/dense acc": ("acc_sparse", "acc_dense"),
-                   "(build+sparse)/dense acc": ("acc_sparse_build", "acc_dense"),
                    "entmax-sparse/lloyd": ("entmax_sparse", "lloyd"),
                    "entmax-dense/lloyd": ("entmax_dense", "lloyd")}
 
 
 def format_sparsity(rows: Sequence[dict[str, Any]]) -> str:
-    """The table printed by ``kmrbf bench --sparsity``: nnz fraction, milliseconds, time ratios."""
-    head = ["n", "k", "d", "sigma/g", "nnz", "acc dense", "acc sparse", "lloyd", "entmax-sp"] + list(SPARSITY_RATIOS)
+    """The table printed by ``kmrbf bench --sparsity``: nnz fraction, milliseconds, ratios with their bands.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        :func:`run_ratio_bench` rows.
+
+    Returns
+    -------
+    str
+        One line per grid point: min-of-repeats milliseconds of each method and every ratio of
+        :data:`SPARSITY_RATIOS` as ``ratio [lo, hi]`` (the noise band of :func:`ratio_band`).
+    """
+    methods = ("acc_dense", "acc_sparse", "lloyd", "entmax_sparse")
+    head = ["n", "k", "d", "sigma/g", "nnz"] + [m.replace("_", " ") + " [ms]" for m in methods] + list(SPARSITY_RATIOS)
     lines = [head]
     for r in rows:
-        lines.append([str(r["n"]), str(r["k"]), str(r["d"]), f"{r['sigma_factor']:g}",
-                      f"{r['nnz_fraction']:.3f}"]
-                     + [f"{1e3 * r[c]:.3f}" for c in ("acc_dense", "acc_sparse", "lloyd", "entmax_sparse")]
-                     + ["-" if r[a] is None else f"{r[a] / r[b]:.2f}" for a, b in SPARSITY_RATIOS.values()])
+        t = r["times"]
+        bands = [ratio_band(t[a], t[b]) for a, b in SPARSITY_RATIOS.values()]
+        lines.append([str(r["n"]), str(r["k"]), str(r["d"]), f"{r['sigma_factor']:g}", f"{r['nnz_fraction']:.3f}"]
+                     + [f"{1e3 * min(t[m]):.3f}" for m in methods]
+                     + [f"{x['ratio']:.3g} [{x['lo']:.3g}, {x['hi']:.3g}]" for x in bands])
     w = [max(len(row[c]) for row in lines) for c in range(len(head))]
     return "\n".join("  ".join(c.rjust(x) for c, x in zip(row, w)) for row in lines) + \
-        "\n(times in ms: min over repeats of 1-thread CPU time; ratios < 1 = numerator faster)"
+        "\n(times in ms: min over interleaved rounds of 1-thread CPU time; ratio [noise band]; < 1: numerator faster)"
+
+
+# ------------------------------------------------------------------ time ratios with a noise band (KR-S53-cheaper)
+def time_interleaved(fns: dict[Any, Callable[[], Any]], repeat: int, *,
+                     floor: float = 2e-3) -> dict[Any, list[float]]:
+    r"""Per-call process CPU seconds of every function, measured in ``repeat`` interleaved rounds.
+
+    Round :math:`r` calls every function once, in the order rotated by :math:`r`, so a slow
+    phase of a shared machine (another process on the core, a frequency drop) falls on all of
+    them alike instead of on whichever was being timed then.  A function faster than
+    ``floor`` seconds is timed as a batch of calls lasting at least ``floor`` (the batch size
+    fixed by one warm-up call) and divided by the batch size.
+
+    Parameters
+    ----------
+    fns : dict
+        Zero-argument functions to time, under any hashable keys.
+    repeat : int
+        Number of rounds (``>= 1``); every function gets ``repeat`` measurements.
+    floor : float, optional
+        Shortest timed interval in seconds (default 2 ms).
+
+    Returns
+    -------
+    dict
+        For every key, the ``repeat`` per-call CPU times, in round order.
+
+    Examples
+    --------
+    >>> t = time_interleaved({"a": lambda: sum(range(100)), "b": lambda: None}, 3)
+    >>> sorted(t), [len(v) for v in t.values()]
+    (['a', 'b'], [3, 3])
+    """
+    if repeat < 1:
+        raise ValueError(f"repeat={repeat} must be >= 1")
+    names = list(fns)
+    inner = {}
+    for m in names:  # warm-up, and the batch size
+        t0 = time.process_time()
+        fns[m]()
+        inner[m] = max(1, math.ceil(floor / max(time.process_time() - t0, 1e-6)))
+    out: dict[Any, list[float]] = {m: [] for m in names}
+    for r in range(repeat):
+        for m in names[r % len(names):] + names[:r % len(names)]:
+            fn, b = fns[m], inner[m]
+            t0 = time.process_time()
+            for _ in range(b):
+                fn()
+            out[m].append((time.process_time() - t0) / b)
+    return out
+
+
+def ratio_band(num: Sequence[float], den: Sequence[float]) -> dict[str, float]:
+    r"""Min-of-repeats time ratio ``min(num) / min(den)`` and its noise band.
+
+    Interference on a shared machine only ever adds time, so the undisturbed time of each
+    side lies below its minimum :math:`m`; how far below is measured by the repeats' own
+    spread :math:`u=(\operatorname{median}-m)/m` (a minimum over repeats sits within the
+    spread of its repeats of the undisturbed time).  With
+    :math:`t_{\rm num}\in[m_{\rm num}/(1+u_{\rm num}),m_{\rm num}]` and the same for the
+    denominator, the ratio :math:`r=m_{\rm num}/m_{\rm den}` lies in
+
+    .. math::
+
+        \Bigl[\frac{r}{1+u_{\rm num}},\ r\,(1+u_{\rm den})\Bigr].
+
+    Parameters
+    ----------
+    num, den : sequence of float
+        Repeated times (seconds, all ``> 0``) of the numerator and the denominator.
+
+    Returns
+    -------
+    dict
+        ``ratio``, ``lo``, ``hi`` (the band), ``u_num``, ``u_den`` (the relative spreads).
+
+    Examples
+    --------
+    >>> b = ratio_band([2.0, 2.2, 2.4], [1.0, 1.0, 1.1])
+    >>> b["ratio"], round(b["lo"], 4), b["hi"], round(b["u_num"], 4), b["u_den"]
+    (2.0, 1.8182, 2.0, 0.1, 0.0)
+    """
+    mn, md = min(num), min(den)
+    if not (mn > 0 and md > 0):
+        raise ValueError(f"times must be > 0; got min(num)={mn!r}, min(den)={md!r}")
+    un = (float(np.median(num)) - mn) / mn
+    ud = (float(np.median(den)) - md) / md
+    r = mn / md
+    return {"ratio": r, "lo": r / (1 + un), "hi": r * (1 + ud), "u_num": un, "u_den": ud}
+
+
+def classify_ratio(band: dict[str, float], threshold: float = 1.0) -> str:
+    """``"below"`` if the whole band is below ``threshold``, ``"above"`` if above, else ``"undecided"``.
+
+    Parameters
+    ----------
+    band : dict
+        From :func:`ratio_band` (``lo``, ``hi``).
+    threshold : float, optional
+        The ratio the band is compared with (default 1: equal cost).
+
+    Returns
+    -------
+    str
+        ``"below"``, ``"above"`` or ``"undecided"`` (the band contains ``threshold``).
+
+    Examples
+    --------
+    >>> [classify_ratio({"lo": a, "hi": b}) for a, b in ((0.5, 0.9), (1.1, 1.2), (0.95, 1.05))]
+    ['below', 'above', 'undecided']
+    """
+    if band["hi"] < threshold:
+        return "below"
+    if band["lo"] > threshold:
+        return "above"
+    return "undecided"
+
+
+def run_ratio_bench(ns: Sequence[int], ks: Sequence[int], ds: Sequence[int], factors: Sequence[float], *,
+                    repeat: int = 7, seed: int = 0,
+                    progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    r"""Entmax-1.5 against Lloyd, and sparse against dense accumulation, as interleaved repeated timings.
+
+    Per (n, k, d) on :func:`make_blobs_problem` data and :math:`\sigma=f\,g` for every factor
+    :math:`f`, with one BLAS thread, one :func:`time_interleaved` over the whole grid (each round
+    times every method at every grid point, so the ``repeat`` measurements of one method spread
+    over the whole run and its slow phases), of:
+    ``lloyd`` (:func:`kmrbf.numerics.lloyd_step`), ``entmax_sparse`` (:func:`entmax_sparse_step`),
+    ``entmax_dense`` (:func:`kmrbf.numerics.soft_centroids`, ``alpha=1.5``), ``acc_dense``
+    (:math:`P^\top X`, BLAS) and ``acc_sparse`` (the CSR product, CSR built beforehand).
+
+    Parameters
+    ----------
+    ns, ks, ds : sequence of int
+        The product grid of problem sizes.
+    factors : sequence of float
+        :math:`\sigma/g` values (:math:`g` the median margin gap of the blobs).
+    repeat : int, optional
+        Interleaved rounds.
+    seed : int, optional
+        Seed of the blobs.
+    progress : callable, optional
+        ``progress(message)`` after every grid point.
+
+    Returns
+    -------
+    list of dict
+        One row per grid point: ``n, k, d, sigma_factor, sigma, g, nnz_fraction`` and
+        ``times`` (name -> list of ``repeat`` CPU seconds per call).
+    """
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1):
+        return _run_ratio(ns, ks, ds, factors, repeat, seed, progress)
+
+
+def _run_ratio(ns, ks, ds, factors, repeat, seed, progress):
+    import scipy.sparse as sp
+
+    from kmrbf.numerics import lloyd_step, responsibilities, soft_centroids
+    rows, fns = [], {}
+    for n, k, d in itertools.product(ns, ks, ds):
+        X, M, g = make_blobs_problem(n, k, d, seed=seed)
+        for f in factors:
+            sigma = f * g
+            P = np.asarray(responsibilities(X, M, sigma, alpha=1.5))
+            C = sp.csr_array(P)
+            i = len(rows)
+            fns.update({
+                (i, "lloyd"): lambda X=X, M=M: lloyd_step(X, M),
+                (i, "entmax_sparse"): lambda X=X, M=M, s=sigma: entmax_sparse_step(X, M, s),
+                (i, "entmax_dense"): lambda X=X, M=M, s=sigma: soft_centroids(X, M, s, alpha=1.5),
+                (i, "acc_dense"): lambda P=P, X=X: P.T @ X,
+                (i, "acc_sparse"): lambda C=C, X=X: C.T @ X,
+            })
+            rows.append({"n": n, "k": k, "d": d, "sigma_factor": f, "sigma": sigma, "g": g,
+                         "nnz_fraction": nnz_fraction(P), "times": {}})
+    if progress:
+        progress(f"ratio bench: {len(rows)} grid points x 5 methods, {repeat} interleaved rounds")
+    times = time_interleaved(fns, repeat)
+    for (i, m), t in times.items():
+        rows[i]["times"][m] = t
+    return rows

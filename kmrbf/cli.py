@@ -60,7 +60,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         _dump_json(args.json, results_to_json(results, profile=args.profile))
         print(f"\nwrote {args.json}")
-    return 1 if any(e.status == "error" for r in results for e in r.results) else 0
+    return 1 if any(r.testbed_errors for r in results) else 0
 
 
 # --------------------------------------------------------------------------------- report
@@ -97,10 +97,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"kmrbf report: LaTeX failed\n{exc}", file=sys.stderr)
         return 1
     print(format_table(out.results))
-    errors = [f"{r.claim.id}/{e.name}: {e.summary}" for r in out.results for e in r.results
-              if e.status == "error"]
+    errors = [f"{r.claim.id}: {e}" for r in out.results for e in r.testbed_errors]
     for line in errors:
-        print(f"error: evidence crashed (the report shows its traceback): {line}", file=sys.stderr)
+        print(f"testbed error (the report lists it): {line}", file=sys.stderr)
     print(f"\n{len(out.computed)} evidence computed, {len(out.cached)} from the cache; "
           f"{out.seconds:.1f} s")
     print(f"wrote {out.json}, {out.tex}, {out.run_info}")
@@ -108,8 +107,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"wrote {out.pdf} (latexmk {out.latex_seconds:.1f} s)")
     elif not args.no_pdf:
         print(TEX_INSTALL_HINT, file=sys.stderr)
-    # the report is written either way; a crashed evidence still fails the command,
-    # as it does for `kmrbf check`
+    # the report is written either way; a testbed error (crashed evidence, a failed check of our
+    # own) still fails the command, as it does for `kmrbf check`
     return 1 if errors else 0
 
 
@@ -180,8 +179,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.sparsity:
         if min(args.sigma_factors) <= 0:
             raise ValueError(f"--sigma-factors must be > 0; got {args.sigma_factors}")
-        srows = bench.run_sparsity_bench(args.n, args.k, args.d, args.sigma_factors,
-                                         repeat=args.repeat, seed=args.seed)
+        srows = bench.run_ratio_bench(args.n, args.k, args.d, args.sigma_factors,
+                                      repeat=args.repeat, seed=args.seed)
         print(bench.format_sparsity(srows))
         if args.json:
             _dump_json(args.json, {"sparsity": srows, "repeat": args.repeat})
@@ -221,7 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit code: 0 on success, 1 if evidence crashed or LaTeX failed, 2 on bad
+        The exit code: 0 on success, 1 on a testbed error (crashed evidence, a failed
+        sharper / condition / instead check) or a LaTeX failure, 2 on bad
         arguments, 130 on interruption.
     """
     parser = argparse.ArgumentParser(prog="kmrbf", description=__doc__.splitlines()[0])

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from .cache import ResultCache
-from .claims import all_claims, evidence_for, get_claim
+from .claims import all_claims, deviations_for, evidence_for, get_claim
 from .evidence.model import Evidence, EvidenceResult, RunContext
 from .profiles import get_profile
-from .verdict import ClaimResult, aggregate_verdict
+from .verdict import ClaimResult, aggregate_verdict, testbed_errors
 
 __all__ = ["DEFAULT_OUT", "run_evidence", "run_claim", "run_check", "results_to_json", "format_table",
            "progress_printer"]
@@ -127,7 +127,7 @@ def run_claim(claim_id: str, ctx: RunContext, cache: ResultCache | None = None) 
             ctx.report(f"{claim_id}: {ev.kind} {ev.name}")
         results.append(run_evidence(ev, ctx, cache))
     verdict, condition = aggregate_verdict(results)
-    return ClaimResult(claim, results, verdict, condition)
+    return ClaimResult(claim, results, verdict, condition, deviations_for(claim_id), testbed_errors(results))
 
 
 def run_check(
@@ -211,4 +211,7 @@ def format_table(results: Sequence[ClaimResult]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     if notes:
         lines += ["", "conditions:", *notes]
+    errors = [f"{r.claim.id}: {e}" for r in results for e in r.testbed_errors]
+    if errors:
+        lines += ["", "testbed errors (our own checks failed; the verdict does not rest on them):", *errors]
     return "\n".join(lines)

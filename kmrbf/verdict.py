@@ -2,43 +2,88 @@
 
 No verdict is ever written by hand: :func:`aggregate_verdict` computes it from
 what the evidence reported when it ran (roles and statuses:
-:mod:`kmrbf.evidence.model`).
+:mod:`kmrbf.evidence.model`).  The rule is the table :data:`RULES`, first match
+wins; README.md prints the same table (a test keeps them equal).  A verdict rests
+on decided evidence: ``undecided`` (and ``skipped``) is never a pass and never a
+counterexample.
 
-Verdict rule (:func:`aggregate_verdict`), first match wins:
-
-1. no decisive result, or any ``error``            -> ``inconclusive``
-2. a ``hypothesis`` evidence ``failed``             -> ``vacuous``
-3. a ``paper`` evidence ``failed``: ``conditional`` if a ``condition`` evidence
-   passed and none failed (they name the condition under which the failed
-   statement holds), else
-   ``refuted`` -- a statement that fails everywhere is not rescued by *another*
-   statement of the claim holding conditionally
-4. a ``paper`` evidence ``conditional``              -> ``conditional``
-5. every ``paper`` evidence passed and a ``sharper`` evidence passed -> ``verified_sharper``
-6. every ``paper`` evidence passed                   -> ``verified``
+Besides the verdict, :func:`testbed_errors` lists what went wrong with *our own*
+statements: an evidence that crashed, and a failed ``sharper``, ``condition`` or
+``instead`` evidence.  They never make a claim look better: a failed sharper
+statement means the claim cannot be ``verified_sharper``; ``kmrbf check`` exits
+non-zero and the report lists them under "Testbed errors".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .evidence.model import ROLES, Claim, EvidenceResult
+from .evidence.model import Claim, EvidenceResult
 
-__all__ = ["VERDICTS", "Verdict", "aggregate_verdict", "ClaimResult"]
+__all__ = ["VERDICTS", "Verdict", "RULES", "Rule", "aggregate_verdict", "testbed_errors", "rules_table",
+           "ClaimResult"]
 
 Verdict = Literal["verified", "verified_sharper", "conditional", "refuted", "vacuous", "inconclusive"]
 VERDICTS: tuple[str, ...] = (
     "verified", "verified_sharper", "conditional", "refuted", "vacuous", "inconclusive",
 )
 
+_DECIDED = ("passed", "failed", "conditional")
+
+
+def _of(results: Sequence[EvidenceResult], role: str, *statuses: str) -> list[EvidenceResult]:
+    return [r for r in results if r.role == role and (not statuses or r.status in statuses)]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the verdict table: when ``applies(results)``, the verdict is ``verdict``."""
+
+    when: str
+    verdict: Verdict
+    applies: Callable[[Sequence[EvidenceResult]], bool]
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("an evidence crashed (status `error`)", "inconclusive",
+         lambda rs: any(r.status == "error" for r in rs)),
+    Rule("a `hypothesis` evidence failed", "vacuous",
+         lambda rs: bool(_of(rs, "hypothesis", "failed"))),
+    Rule("a `paper` evidence failed, a `condition` evidence passed and none failed", "conditional",
+         lambda rs: bool(_of(rs, "paper", "failed")) and bool(_of(rs, "condition", "passed"))
+         and not _of(rs, "condition", "failed")),
+    Rule("a `paper` evidence failed", "refuted",
+         lambda rs: bool(_of(rs, "paper", "failed"))),
+    Rule("a `paper` evidence is undecided or skipped", "inconclusive",
+         lambda rs: bool(_of(rs, "paper", "undecided", "skipped"))),
+    Rule("a `paper` evidence holds only under a condition", "conditional",
+         lambda rs: bool(_of(rs, "paper", "conditional"))),
+    Rule("no `paper` evidence", "inconclusive",
+         lambda rs: not _of(rs, "paper")),
+    Rule("every `paper` evidence passed, and every `sharper` one (at least one) passed", "verified_sharper",
+         lambda rs: bool(_of(rs, "sharper")) and all(r.status == "passed" for r in _of(rs, "sharper"))),
+    Rule("every `paper` evidence passed", "verified",
+         lambda rs: True),
+)
+"""The verdict rule, first match wins.  ``instead`` evidence never enters it."""
+
 
 def aggregate_verdict(results: Iterable[EvidenceResult]) -> tuple[Verdict, str | None]:
-    """Compute a claim's verdict from its evidence results (rule in the module docstring).
+    """Compute a claim's verdict from its evidence results (the first rule of :data:`RULES` that applies).
 
-    Returns ``(verdict, condition)``; ``condition`` is the condition text for
-    ``conditional`` verdicts, else ``None``.
+    Parameters
+    ----------
+    results : iterable of EvidenceResult
+        The claim's evidence results (their ``role`` and ``status`` decide).
+
+    Returns
+    -------
+    verdict : str
+        One of :data:`VERDICTS`.
+    condition : str or None
+        For ``conditional``: the conditions under which the statement holds, else ``None``.
 
     Examples
     --------
@@ -47,52 +92,81 @@ def aggregate_verdict(results: Iterable[EvidenceResult]) -> tuple[Verdict, str |
     ('verified', None)
     >>> aggregate_verdict([R("passed"), R("passed", "sharper")])
     ('verified_sharper', None)
+    >>> aggregate_verdict([R("passed"), R("passed", "sharper"), R("failed", "sharper")])
+    ('verified', None)
     >>> aggregate_verdict([R("failed"), R("passed", "condition", condition="K = 1")])
     ('conditional', 'K = 1')
-    >>> aggregate_verdict([R("failed"), R("passed", "sharper")])
-    ('refuted', None)
-    >>> aggregate_verdict([R("failed"), R("conditional", condition="on blobs")])
-    ('refuted', None)
-    >>> aggregate_verdict([R("failed"), R("passed", "condition", condition="c"), R("failed", "condition")])
+    >>> aggregate_verdict([R("failed"), R("passed", "instead")])
     ('refuted', None)
     >>> aggregate_verdict([R("failed", "hypothesis"), R("passed")])
     ('vacuous', None)
-    >>> aggregate_verdict([R("undecided", kind="certified")])
+    >>> aggregate_verdict([R("passed"), R("undecided")])
     ('inconclusive', None)
     """
     results = list(results)
-    if any(r.status == "error" for r in results):
-        return "inconclusive", None
-    by_role = {role: [r for r in results if r.role == role] for role in ROLES}
-    if any(r.status == "failed" for r in by_role["hypothesis"]):
-        return "vacuous", None
-    paper = [r for r in by_role["paper"] if r.status in ("passed", "failed", "conditional")]
-    # a condition is established only if no condition-role evidence failed
-    condition_failed = any(r.status == "failed" for r in by_role["condition"])
-    rescues = [] if condition_failed else [
-        r.condition for r in by_role["condition"] if r.status == "passed" and r.condition]
-    partial = [r.condition for r in paper if r.status == "conditional" and r.condition]
-    if any(r.status == "failed" for r in paper):
-        if rescues:
-            return "conditional", "; ".join(rescues + partial)
-        return "refuted", None
-    if any(r.status == "conditional" for r in paper):
-        return "conditional", "; ".join(rescues + partial) or None
-    if not paper:
-        return "inconclusive", None
-    if any(r.status == "passed" for r in by_role["sharper"]):
-        return "verified_sharper", None
-    return "verified", None
+    rule = next(r for r in RULES if r.applies(results))
+    if rule.verdict != "conditional":
+        return rule.verdict, None
+    conditions = [r.condition for r in _of(results, "condition", "passed") if r.condition]
+    conditions += [r.condition for r in _of(results, "paper", "conditional") if r.condition]
+    return rule.verdict, "; ".join(conditions) or None
+
+
+def testbed_errors(results: Iterable[EvidenceResult]) -> list[str]:
+    """What failed among our own checks: crashed evidence, failed ``sharper``/``condition``/``instead`` evidence.
+
+    Parameters
+    ----------
+    results : iterable of EvidenceResult
+
+    Returns
+    -------
+    list of str
+        One line per problem, ``"<name> (<role>): <status>: <summary>"``.
+
+    Examples
+    --------
+    >>> testbed_errors([EvidenceResult(status="failed", role="sharper", name="rate", summary="off by 2")])
+    ['rate (sharper): failed: off by 2']
+    """
+    out = []
+    for r in results:
+        if r.status == "error" or (r.status == "failed" and r.role in ("sharper", "condition", "instead")):
+            out.append(f"{r.name} ({r.role}): {r.status}: {r.summary}".rstrip(": "))
+    return out
+
+
+testbed_errors.__test__ = False  # not a pytest test, despite its name
+
+
+def rules_table() -> str:
+    """The verdict rule as the Markdown table README.md prints.
+
+    Returns
+    -------
+    str
+        ``| # | when (first match wins) | verdict |`` and one row per rule.
+    """
+    rows = ["| # | when (first match wins) | verdict |", "|---|---|---|"]
+    rows += [f"| {i} | {r.when} | `{r.verdict}` |" for i, r in enumerate(RULES, 1)]
+    return "\n".join(rows)
 
 
 @dataclass
 class ClaimResult:
-    """A claim, the results of all its evidence, and the computed verdict."""
+    """A claim, the results of all its evidence, the computed verdict, and what the evidence module declares.
+
+    ``deviations`` are the choices the paper leaves open that the evidence makes
+    (declared by the claim module, printed under "Deviations and assumptions");
+    ``testbed_errors`` are computed by :func:`testbed_errors`.
+    """
 
     claim: Claim
     results: list[EvidenceResult]
     verdict: Verdict
     condition: str | None = None
+    deviations: tuple[str, ...] = ()
+    testbed_errors: list[str] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
@@ -114,6 +188,8 @@ class ClaimResult:
             "uses": list(self.claim.uses),
             "verdict": self.verdict,
             "condition": self.condition,
+            "deviations": list(self.deviations),
+            "testbed_errors": list(self.testbed_errors),
             "examples": self.examples,
             "seconds": self.seconds,
             "evidence": [r.to_dict() for r in self.results],

@@ -24,6 +24,7 @@ __all__ = [
     "asarray_in",
     "device_of",
     "is_array",
+    "is_masked_array",
     "is_numpy_namespace",
     "is_torch_namespace",
     "quiet_fp",
@@ -39,6 +40,19 @@ def is_array(x: Any) -> bool:
     (True, False)
     """
     return bool(array_api_compat.is_array_api_obj(x))
+
+
+def is_masked_array(x: Any) -> bool:
+    """True when ``x`` is a NumPy masked array (``numpy.ma.MaskedArray``).
+
+    array-api-compat treats it as a plain NumPy array, so without this check the mask
+    would be silently ignored or broadcast; validation rejects it.
+
+    >>> import numpy as np
+    >>> is_masked_array(np.ma.array([1.0, 2.0], mask=[0, 1])), is_masked_array(np.zeros(2))
+    (True, False)
+    """
+    return isinstance(x, _np.ma.MaskedArray)
 
 
 def array_namespace(*xs: Any) -> Any:

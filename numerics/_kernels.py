@@ -6,7 +6,8 @@ They are the array-API reference path:
 
 * probability maps on logits, dtype-preserving, along ``axis``: :func:`_softmax`,
   :func:`_softmax_naive`, :func:`_log_sum_exp`, :func:`_entmax15`, :func:`_sparsemax`,
-  :func:`_entmax_bisect` and the dispatcher :func:`_probability_map` (used by
+  :func:`_entmax_bisect` (bisection on :math:`\tau`, or on :math:`\lambda` in log1p form for
+  :math:`\alpha-1<` :data:`LOG1P_ALPHA_GAP`) and the dispatcher :func:`_probability_map` (used by
   :mod:`~kmrbf.numerics.activations`, :mod:`~kmrbf.numerics.functionals`,
   :mod:`~kmrbf.numerics.kmeans`, the fuzzy estimators and the precision study);
 * the guarded GEMM squared distances in row blocks, :func:`iter_sq_distance_blocks` and
@@ -16,7 +17,11 @@ They are the array-API reference path:
 * the cluster statistics :math:`S_k=\sum_iw_{ik}`, :math:`T_k=\sum_iw_{ik}x_i` with hard
   (:func:`_hard_stats`) or soft (:func:`_soft_stats`) weights, the update that keeps empty
   clusters (:func:`_means_keep_empty`, :func:`_soft_centroids`) and its warning
-  (:class:`EmptyClusterWarning`, :func:`_warn_empty`).
+  (:class:`EmptyClusterWarning`, :func:`_warn_empty`);
+* the per-cluster shifted soft statistics for clusters whose responsibilities underflow
+  (:func:`_shifted_soft_stats`, below :data:`UNDERFLOW_GUARD`), built on the bases of the
+  maps (:func:`_entmax15_base`, :func:`_sparsemax_base`, :func:`_entmax_tau_base`,
+  :func:`_entmax_log1p_logw`; :func:`_weight_parts`).
 
 Import rule (checked by ``tests/numerics/test_layering.py``)
 -----------------------------------------------------------
@@ -32,12 +37,15 @@ and they are not re-exported in the subpackage's ``__all__``.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
 from ._compat import device_of
 
 __all__: list[str] = []  # nothing public: a private layer, imported by name
+
+_U = 2.0**-53  # unit roundoff of float64
 
 
 # ---------------------------------------------------------------------------------------
@@ -126,17 +134,16 @@ def _sparse_threshold_support(x: Any, xp: Any, power: str) -> Any:
     return x >= kth, size
 
 
-def _entmax15(z: Any, xp: Any, axis: int = -1) -> Any:
-    r"""Exact entmax-1.5 by sorting, in the dtype of ``z``.
+def _entmax15_base(zl: Any, xp: Any) -> Any:
+    r"""The base :math:`b_j=[x_j-\tau]_+` of entmax-1.5 on the last axis (:math:`p\propto b^2`).
 
     With :math:`x = (z-\max z)/2` the answer is :math:`p_j=[x_j-\tau]_+^2`.  The
     support is found by the sort rule of Peters et al.; :math:`\tau` is then
     recomputed on the support from centred moments,
-    :math:`\tau = \bar x - \sqrt{1/k - \operatorname{var}(x_S)}`, and ``p`` is
-    normalised.  Entries with :math:`x\le-1` are never in the support
-    (:math:`\tau\ge-1`), so clamping ``x`` at ``-2`` (removes ``-inf``) changes nothing.
+    :math:`\tau = \bar x - \sqrt{1/k - \operatorname{var}(x_S)}`.  Entries with
+    :math:`x\le-1` are never in the support (:math:`\tau\ge-1`), so clamping ``x`` at
+    ``-2`` (removes ``-inf``) changes nothing.
     """
-    zl = _to_last(z, xp, axis)
     x = _shift(zl, xp) / 2.0
     x = xp.maximum(x, xp.full_like(x, -2.0))
     mask, size = _sparse_threshold_support(x, xp, "2")
@@ -146,38 +153,52 @@ def _entmax15(z: Any, xp: Any, axis: int = -1) -> Any:
     var = xp.sum(dev * dev, axis=-1, keepdims=True) / size
     rad = 1.0 / size - var
     tau = mean - xp.sqrt(xp.maximum(rad, xp.zeros_like(rad)))
-    p = xp.where(mask, xp.maximum(x - tau, zero), zero)
+    return xp.where(mask, xp.maximum(x - tau, zero), zero)
+
+
+def _entmax15(z: Any, xp: Any, axis: int = -1) -> Any:
+    r"""Exact entmax-1.5 by sorting, in the dtype of ``z``: :math:`p = b^2/\sum b^2`,
+    :math:`b` from :func:`_entmax15_base`."""
+    p = _entmax15_base(_to_last(z, xp, axis), xp)
     p = p * p
     p = p / xp.sum(p, axis=-1, keepdims=True)
     return _from_last(p, xp, axis)
 
 
-def _sparsemax(z: Any, xp: Any, axis: int = -1) -> Any:
-    r"""Exact sparsemax by sorting, in the dtype of ``z``: :math:`p=[x-\tau]_+`, :math:`x=z-\max z`."""
-    zl = _to_last(z, xp, axis)
+def _sparsemax_base(zl: Any, xp: Any) -> Any:
+    r"""The base :math:`b=[x-\tau]_+`, :math:`x=z-\max z`, of sparsemax on the last axis (:math:`p\propto b`)."""
     x = _shift(zl, xp)
     x = xp.maximum(x, xp.full_like(x, -2.0))
     mask, size = _sparse_threshold_support(x, xp, "1")
     zero = xp.zeros_like(x)
     tau = (xp.sum(xp.where(mask, x, zero), axis=-1, keepdims=True) - 1.0) / size
-    p = xp.where(mask, xp.maximum(x - tau, zero), zero)
+    return xp.where(mask, xp.maximum(x - tau, zero), zero)
+
+
+def _sparsemax(z: Any, xp: Any, axis: int = -1) -> Any:
+    r"""Exact sparsemax by sorting, in the dtype of ``z``: :math:`p=[x-\tau]_+`, :math:`x=z-\max z`."""
+    p = _sparsemax_base(_to_last(z, xp, axis), xp)
     p = p / xp.sum(p, axis=-1, keepdims=True)
     return _from_last(p, xp, axis)
 
 
-def _entmax_bisect(z: Any, xp: Any, axis: int = -1, alpha: float = 1.5,
-                   n_iter: int | None = None) -> Any:
-    r"""entmax-alpha by bisection on :math:`\tau`, in the dtype of ``z``.
+#: ``alpha - 1`` below which :func:`_entmax_bisect` bisects on :math:`\lambda` (log1p form)
+#: instead of :math:`\tau`.  The :math:`\tau` form's error grows like :math:`u/(\alpha-1)`; at
+#: the switch it is at most ``1 / LOG1P_ALPHA_GAP = 8`` times the log1p form's (derivation:
+#: :func:`kmrbf.numerics.entmax_bisect`); keeping it above the switch keeps established
+#: results (``alpha`` in {1.25, 3}) bit for bit.
+LOG1P_ALPHA_GAP = 0.125
 
-    :math:`x=(\alpha-1)(z-\max z)` clamped at ``-2``; :math:`p_j=[x_j-\tau]_+^{1/(\alpha-1)}`,
-    :math:`\tau\in[-1, -K^{-(\alpha-1)}]` bracketed, :math:`f(\tau)=\sum_jp_j-1` is
+
+def _entmax_tau_base(zl: Any, xp: Any, alpha: float, n_iter: int | None) -> Any:
+    r"""The base :math:`b_j=[x_j-\tau]_+` of entmax-alpha by bisection on :math:`\tau` (last axis).
+
+    :math:`x=(\alpha-1)(z-\max z)` clamped at ``-2``; :math:`p_j\propto b_j^{1/(\alpha-1)}`,
+    :math:`\tau\in[-1, -K^{-(\alpha-1)}]` bracketed, :math:`f(\tau)=\sum_jb_j^{1/(\alpha-1)}-1` is
     decreasing.  With ``n_iter=None`` the bisection runs until ``lo`` and ``hi`` are
-    adjacent floats in every row (at most 2000 halvings), then ``p`` is normalised.
-    ``alpha == 1`` is the softmax.
+    adjacent floats in every row (at most 2000 halvings); ``b`` is taken at ``lo``
+    (:math:`f(lo)\ge0`).
     """
-    if alpha == 1.0:
-        return _softmax(z, xp, axis)
-    zl = _to_last(z, xp, axis)
     am1 = alpha - 1.0
     x = _shift(zl, xp) * am1
     x = xp.maximum(x, xp.full_like(x, -2.0))
@@ -198,7 +219,66 @@ def _entmax_bisect(z: Any, xp: Any, axis: int = -1, alpha: float = 1.5,
         pos = f >= 0.0  # tau too small -> move lo up
         lo = xp.where(pos, mid, lo)
         hi = xp.where(pos, hi, mid)
-    p = xp.pow(xp.maximum(x - lo, zero), inv)
+    return xp.maximum(x - lo, zero)
+
+
+def _entmax_log1p_logw(zl: Any, xp: Any, alpha: float, n_iter: int | None) -> Any:
+    r"""Log-weights :math:`L_j=\log p_j` (before normalisation) of entmax-alpha, :math:`\alpha-1<1/8`.
+
+    Reparametrisation :math:`\tau=-1-\varepsilon\lambda`, :math:`\varepsilon=\alpha-1`,
+    :math:`y=z-\max z`: :math:`p_j=(1+\varepsilon(y_j+\lambda))_+^{1/\varepsilon}
+    =\exp(\operatorname{log1p}(\varepsilon(y_j+\lambda))/\varepsilon)`, with
+    :math:`\lambda\in[-\log K,0]` the root of the increasing
+    :math:`g(\lambda)=\sum_jp_j-1` (:math:`g(0)\ge0`; :math:`g(-\log K)\le0` because
+    :math:`(1+t)^{1/\varepsilon}\le e^{t/\varepsilon}`).  ``y`` is clamped at
+    :math:`-2/\varepsilon` (entries with :math:`y\le-1/\varepsilon` are never in the
+    support since :math:`\lambda\le0`).  With ``n_iter=None`` the bisection stops when every
+    row's bracket is two adjacent floats or narrower than :math:`u=2^{-53}` (an absolute
+    error :math:`\delta` in :math:`\lambda` moves :math:`\log p_j` by :math:`\delta/b_j`,
+    :math:`b_j=1+\varepsilon(y_j+\lambda)\le1`); ``L`` is taken at ``lo`` (:math:`g(lo)\le0`)
+    and the caller normalises.  :math:`L_j=-\infty` off the support.
+    """
+    eps = alpha - 1.0
+    y = _shift(zl, xp)
+    y = xp.maximum(y, xp.full_like(y, -2.0 / eps))
+    k = y.shape[-1]
+    neg1 = xp.full_like(y, -1.0)
+    lo = xp.full_like(y[..., :1], -math.log(k))
+    hi = xp.zeros_like(y[..., :1])
+
+    def logw(lam: Any) -> Any:
+        return xp.log1p(xp.maximum(eps * (y + lam), neg1)) / eps
+
+    max_iter = 2000 if n_iter is None else int(n_iter)
+    for _ in range(max_iter):
+        mid = lo + (hi - lo) / 2.0
+        if n_iter is None:
+            still = (mid > lo) & (mid < hi) & (hi - lo > _U)
+            if not bool(xp.any(still)):
+                break
+        g = xp.sum(xp.exp(logw(mid)), axis=-1, keepdims=True) - 1.0
+        neg = g <= 0.0  # lambda too small -> move lo up
+        lo = xp.where(neg, mid, lo)
+        hi = xp.where(neg, hi, mid)
+    return logw(lo)
+
+
+def _entmax_bisect(z: Any, xp: Any, axis: int = -1, alpha: float = 1.5,
+                   n_iter: int | None = None) -> Any:
+    r"""entmax-alpha by bisection, in the dtype of ``z``; ``alpha == 1`` is the softmax.
+
+    :math:`\alpha-1\ge` :data:`LOG1P_ALPHA_GAP`: bisection on :math:`\tau`
+    (:func:`_entmax_tau_base`), :math:`p=b^{1/(\alpha-1)}/\sum b^{1/(\alpha-1)}`; below it:
+    bisection on :math:`\lambda` (:func:`_entmax_log1p_logw`), :math:`p=e^{L}/\sum e^{L}`,
+    whose error stays :math:`O(u)` as :math:`\alpha\to1`.
+    """
+    if alpha == 1.0:
+        return _softmax(z, xp, axis)
+    zl = _to_last(z, xp, axis)
+    if alpha - 1.0 < LOG1P_ALPHA_GAP:
+        p = xp.exp(_entmax_log1p_logw(zl, xp, alpha, n_iter))
+    else:
+        p = xp.pow(_entmax_tau_base(zl, xp, alpha, n_iter), 1.0 / (alpha - 1.0))
     p = p / xp.sum(p, axis=-1, keepdims=True)
     return _from_last(p, xp, axis)
 
@@ -348,6 +428,95 @@ def _warn_empty(n_empty: int, what: str, k: int) -> None:
         )
 
 
-def _soft_centroids(X, M, sigma, alpha, xp, chunk):
+# ---------------------------------------------------------------------------------------
+# soft centroids whose responsibilities underflow: per-column (per-cluster) shift
+
+#: A soft centroid :math:`T_k/S_k` accumulated from float64 responsibilities is recomputed
+#: with per-cluster shifted weights when :math:`S_k\min(1,s)<N\cdot` ``UNDERFLOW_GUARD``,
+#: :math:`s=\max_{ij}|x_{ij}|`.  Above it, underflow (at most :math:`2^{-1073}` per
+#: :math:`r_{ik}`, :math:`2^{-1075}` per product :math:`r_{ik}x_{ij}`) perturbs the centroid by
+#: at most :math:`N 2^{-1071}/(S_k\min(1,s))\cdot s\le 2^{-104}s = 4u^2 s`: second order.
+UNDERFLOW_GUARD = 2.0**-967
+
+
+def _weight_parts(d: Any, sigma: float, alpha: float, xp: Any) -> tuple[str, Any, Any, float]:
+    r"""Per-row parts of the responsibilities of a distance block, for a per-column shift.
+
+    Returns ``(kind, v, nrm, beta)`` with :math:`r_{ik}=\omega(v_{ik})/n_i`, ``nrm`` the
+    row normaliser :math:`n_i` (shape (B, 1), :math:`\ge 1/K`, never underflows):
+
+    * ``"gap"`` (softmax): :math:`v_{ik}=d_{ik}-\min_jd_{ij}`, :math:`\omega=e^{-v/\sigma}`;
+    * ``"exp"`` (entmax, :math:`\alpha-1<` :data:`LOG1P_ALPHA_GAP`): :math:`v=L`, :math:`\omega=e^{v}`;
+    * ``"pow"`` (entmax-1.5, sparsemax, entmax by :math:`\tau`): :math:`v=b`, :math:`\omega=v^{\beta}`.
+    """
+    if alpha == 1.0:
+        v = d - xp.min(d, axis=1, keepdims=True)
+        return "gap", v, xp.sum(xp.exp(-v / sigma), axis=1, keepdims=True), 1.0
+    z = _block_logits(d, sigma, xp)
+    if alpha == 1.5:
+        b, beta = _entmax15_base(z, xp), 2.0
+    elif alpha == 2.0:
+        b, beta = _sparsemax_base(z, xp), 1.0
+    elif alpha - 1.0 < LOG1P_ALPHA_GAP:
+        L = _entmax_log1p_logw(z, xp, alpha, None)
+        return "exp", L, xp.sum(xp.exp(L), axis=1, keepdims=True), 1.0
+    else:
+        b, beta = _entmax_tau_base(z, xp, alpha, None), 1.0 / (alpha - 1.0)
+    return "pow", b, xp.sum(xp.pow(b, beta), axis=1, keepdims=True), beta
+
+
+def _shifted_weights(kind: str, v: Any, c: Any, sigma: float, beta: float, xp: Any) -> Any:
+    r""":math:`\omega(v_{ik})/\omega(c_k)`: the weights of cluster ``k`` scaled so that the
+    largest over all points is 1 (``c`` the column extremum of ``v``; a column of exact
+    zeros stays zero)."""
+    if kind == "gap":
+        return xp.exp(-(v - c) / sigma)
+    if kind == "exp":
+        return xp.exp(v - xp.where(c > -math.inf, c, xp.zeros_like(c)))
+    return xp.pow(v / xp.where(c > 0.0, c, xp.ones_like(c)), beta)
+
+
+def _shifted_soft_stats(X: Any, M: Any, sigma: float, alpha: float, xp: Any,
+                        chunk: int) -> tuple[Any, Any]:
+    r""":math:`S'_k=c_k\sum_ir_{ik}`, :math:`T'_k=c_k\sum_ir_{ik}x_i` with the per-cluster scale
+    :math:`c_k=1/\max_i\omega(v_{ik})` (two passes: column extrema, then accumulation).
+
+    :math:`T'_k/S'_k=T_k/S_k` exactly; the largest weight of every cluster is
+    :math:`1/n_i\ge1/K`, so :math:`S'_k=0` only for a cluster whose responsibilities are
+    all exact zeros (entmax, sparsemax: :math:`b_{ik}=0` or :math:`L_{ik}=-\infty`).
+    """
+    ext = None
+    for _, _, d in iter_sq_distance_blocks(X, M, xp, chunk):
+        kind, v, _, _ = _weight_parts(d, sigma, alpha, xp)
+        col = xp.min(v, axis=0) if kind == "gap" else xp.max(v, axis=0)
+        if ext is None:
+            ext = col
+        else:
+            ext = xp.minimum(ext, col) if kind == "gap" else xp.maximum(ext, col)
+    S = xp.zeros_like(M[:, 0])
+    T = xp.zeros_like(M)
+    for start, stop, d in iter_sq_distance_blocks(X, M, xp, chunk):
+        kind, v, nrm, beta = _weight_parts(d, sigma, alpha, xp)
+        w = _shifted_weights(kind, v, ext[None, :], sigma, beta, xp) / nrm
+        S = S + xp.sum(w, axis=0)
+        T = T + xp.matrix_transpose(w) @ X[start:stop, :]
+    return S, T
+
+
+def _soft_centroids(X: Any, M: Any, sigma: float, alpha: float, xp: Any, chunk: int) -> tuple[Any, int]:
+    r"""Soft centroids :math:`T_k/S_k` and the number of clusters with zero total weight (kept).
+
+    One pass accumulates :math:`S_k,T_k` from the float64 responsibilities (the ordinary
+    path).  Clusters below the underflow guard (:data:`UNDERFLOW_GUARD`) take
+    :math:`S'_k,T'_k` from :func:`_shifted_soft_stats` instead; then a cluster is empty only
+    when all its responsibilities are exact zeros (never for softmax).
+    """
     S, T = _soft_stats(X, M, sigma, alpha, xp, chunk)
+    s = float(xp.max(xp.abs(X)))
+    scale = min(1.0, s) if s > 0.0 else 1.0
+    weak = S * scale < float(X.shape[0]) * UNDERFLOW_GUARD
+    if bool(xp.any(weak)):
+        S2, T2 = _shifted_soft_stats(X, M, sigma, alpha, xp, chunk)
+        S = xp.where(weak, S2, S)
+        T = xp.where(weak[:, None], T2, T)
     return _means_keep_empty(S, T, M, xp)

@@ -15,20 +15,26 @@ adaptive precision (about :math:`1.45\,\Delta/\sigma` bits are needed), and
 Certificates
 ------------
 :func:`certify_limsup`
-    :math:`0\le W_\sigma(M)-F_0(M)\le N(K-1)\sigma/e` (KR-T1-limsup, SPEC §2).
+    :math:`0\le W_\sigma(M)-F_0(M)\le N(K-1)\sigma/e` (KR-T1-limsup, SPEC §2); the bound is
+    :func:`limsup_bound`.
 :func:`certify_t3`
     at a Lloyd fixed point, for every :math:`k`:
     :math:`\lVert\hat\mu_k-\mu^*_k\rVert\le\varepsilon A_k/(n_k(1-(K-1)\varepsilon))`,
     the global bound :math:`2\operatorname{diam}N(K-1)/m\cdot\varepsilon` (when
     :math:`\sigma\le\Delta/\ln(2(K-1))`), the per-cell bound with
     :math:`\varepsilon_k=e^{-\Delta_k/\sigma}` (sharper), and :math:`\hat\mu_k\ne\mu^*_k`;
-    plus an enclosure of :math:`\sigma\log\lVert\hat\mu_k-\mu^*_k\rVert+\Delta_k`.
+    plus an enclosure of :math:`\sigma\log\lVert\hat\mu_k-\mu^*_k\rVert+\Delta_k`.  The bounds are
+    :func:`t3_bound_balls`; the global bound's range is itself decided, and an undecided range
+    yields ``undecided`` rows, never dropped ones.
 :func:`certify_entmax_exact`
     entmax-:math:`\alpha` soft centroids equal :math:`M^*` exactly when
     :math:`\sigma\le(\alpha-1)\Delta` (exact rational test of every logit gap, plus the arb
     soft centroids, whose balls must be the exact points); and :func:`certify_t4`
     :math:`\lVert\hat\mu^{(\alpha)}_k-\mu^*_k\rVert\le C\sigma` with
-    :math:`C=\operatorname{diam}(X)/((\alpha-1)\Delta)`, and whether the centroids moved.
+    :math:`C=\operatorname{diam}(X)/((\alpha-1)\Delta)` (:func:`t4_constant`), and whether the centroids moved.
+
+Each bound is one function, so evidence that measures how close a quantity comes to its bound
+(the other direction, in KR-T1-limsup, KR-T3 and KR-T4) tests the very formula that is certified.
 
 Examples
 --------
@@ -52,8 +58,9 @@ from flint import arb, ctx, fmpq
 from .arb import (arb_responsibilities, arb_soft_centroids, arb_W_sigma, exact_matrix, exact_rational,
                   exact_sq_distances)
 
-__all__ = ["Decision", "decide_le", "certify_limsup", "certify_t3", "certify_entmax_exact",
-           "certify_t4", "deviation_sq", "deviation_sq_fixed_point", "MAX_PREC"]
+__all__ = ["Decision", "decide_le", "limsup_bound", "certify_limsup", "t3_bound_balls", "certify_t3",
+           "certify_entmax_exact", "t4_constant", "certify_t4", "deviation_sq", "deviation_sq_fixed_point",
+           "MAX_PREC"]
 
 #: largest working precision tried before a comparison is declared undecided (bits)
 MAX_PREC = 1 << 16
@@ -154,6 +161,38 @@ def _q(v: Any) -> fmpq:
     return exact_rational(v)
 
 
+def limsup_bound(N: int, K: int, sigma: Any) -> arb:
+    r"""The uniform limsup bound :math:`N(K-1)\sigma/e` as a ball at the caller's precision.
+
+    It is the one formula behind :func:`certify_limsup`, so evidence that measures how close
+    :math:`W_\sigma-F_0` comes to it (KR-T1-limsup) tests the very bound that is certified.
+
+    Parameters
+    ----------
+    N : int
+        Number of data points.
+    K : int
+        Number of centroids.
+    sigma : real
+        Temperature :math:`\sigma>0`, converted exactly (Fraction, int, float, decimal
+        string or ``fmpq``).
+
+    Returns
+    -------
+    flint.arb
+        A ball containing :math:`N(K-1)\sigma/e`.
+
+    Examples
+    --------
+    >>> from flint import ctx
+    >>> with ctx.workprec(64):
+    ...     b = limsup_bound(3, 2, 1)
+    >>> b.overlaps(3 / arb.const_e())
+    True
+    """
+    return arb(N * (K - 1)) * arb(_q(sigma)) / arb.const_e()
+
+
 def certify_limsup(X: Any, M: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> list[Decision]:
     r"""Certify :math:`0\le W_\sigma(M)-F_0(M)\le N(K-1)\sigma/e` for rational ``X``, ``M``, ``sigma``.
 
@@ -195,8 +234,7 @@ def certify_limsup(X: Any, M: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> l
 
     return [
         decide_le(lambda p: (arb(0), excess(p)), "W-F0>=0", max_prec=max_prec),
-        decide_le(lambda p: (excess(p), arb(N * (K - 1)) * arb(sigma) / arb.const_e()),
-                  "W-F0<=N(K-1)sigma/e", max_prec=max_prec),
+        decide_le(lambda p: (excess(p), limsup_bound(N, K, sigma)), "W-F0<=N(K-1)sigma/e", max_prec=max_prec),
     ]
 
 
@@ -328,24 +366,77 @@ def deviation_sq_fixed_point(Xq: list[list[fmpq]], Mq: list[list[fmpq]], lab: li
         return sum((v * v for v in num), arb(0)) / (S * S)
 
 
-def certify_t3(inst: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> dict[str, Any]:
-    r"""Certify Theorem 3's bounds for every cell of a :class:`LloydInstance` at ``sigma``.
+def t3_bound_balls(inst: Any, sigma: Any, k: int) -> dict[str, arb]:
+    r"""Theorem 3's three bounds for cell ``k`` as balls, at the caller's precision.
 
-    The bounds compare squared norms (both sides non-negative, so the comparison is
-    equivalent); the deviation is :func:`deviation_sq_fixed_point` (softmax).  With
-    :math:`\varepsilon=e^{-\Delta/\sigma}`, :math:`\varepsilon_k=e^{-\Delta_k/\sigma}`,
+    With :math:`\varepsilon=e^{-\Delta/\sigma}`, :math:`\varepsilon_k=e^{-\Delta_k/\sigma}`,
     :math:`A_k=(K-1)\sum_{i\in C_k}\lVert x_i-\mu^*_k\rVert+\sum_{i\notin C_k}\lVert x_i-\mu^*_k\rVert`,
-    :math:`n_k=|C_k|`, :math:`m=\min_kn_k`, per cell
+    :math:`n_k=\lvert C_k\rvert`, :math:`m=\min_kn_k`:
 
     .. math::
 
-        \lVert\hat\mu_k-\mu^*_k\rVert\le\frac{\varepsilon A_k}{n_k(1-(K-1)\varepsilon)},\quad
-        \lVert\hat\mu_k-\mu^*_k\rVert\le\frac{\varepsilon_k A_k}{n_k(1-(K-1)\varepsilon_k)},\quad
-        \lVert\hat\mu_k-\mu^*_k\rVert\le\frac{2\operatorname{diam}(X)N(K-1)}{m}\varepsilon,
+        b^{\rm inst}_k=\frac{\varepsilon A_k}{n_k(1-(K-1)\varepsilon)},\qquad
+        b^{\rm cell}_k=\frac{\varepsilon_k A_k}{n_k(1-(K-1)\varepsilon_k)},\qquad
+        b^{\rm glob}=\frac{2\operatorname{diam}(X)N(K-1)}{m}\varepsilon .
 
-    the last only when :math:`\sigma\ln(2(K-1))\le\Delta` (decided at 128 bits), and
-    :math:`\hat\mu_k\ne\mu^*_k` (decided as ``dev<=0``, expected ``disproved``).
-    ``rate[k]`` encloses :math:`\sigma\log\lVert\hat\mu_k-\mu^*_k\rVert+\Delta_k`.  ``rate[k]`` encloses :math:`\sigma\log\lVert\hat\mu_k-\mu^*_k\rVert+\Delta_k`.
+    These are the formulas :func:`certify_t3` certifies; evidence that measures how close the
+    deviation comes to them (KR-T3) uses this same function.
+
+    Parameters
+    ----------
+    inst : LloydInstance
+        A verified Lloyd fixed point (:class:`kmrbf.numerics.lloyd_instances.LloydInstance`).
+    sigma : real
+        Temperature :math:`\sigma>0`, converted exactly.
+    k : int
+        Cell index, ``0 <= k < K``.
+
+    Returns
+    -------
+    dict of flint.arb
+        ``"instance"``, ``"per_cell"``, ``"global"`` and ``"A"`` (:math:`A_k`).  The first two
+        are meaningful only while :math:`(K-1)\varepsilon<1`, the third for
+        :math:`\sigma\le\Delta/\ln(2(K-1))` (the callers decide the range).
+
+    Examples
+    --------
+    >>> from flint import ctx
+    >>> from kmrbf.numerics.lloyd_instances import from_partition
+    >>> inst = from_partition([[0.0], [1.0]], [0, 1])          # two singletons, Delta = 1
+    >>> with ctx.workprec(64):
+    ...     b = t3_bound_balls(inst, 1, 0)
+    >>> b["instance"].overlaps(arb(-1).exp() / (1 - arb(-1).exp())), b["A"].overlaps(arb(1))
+    (True, True)
+    """
+    Xq, Mq, sigma = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact), _q(sigma)
+    K, N = len(Mq), len(Xq)
+    lab = [int(v) for v in inst.labels]
+    nk = inst.counts[k]
+    diam2 = max(sum(((x - y) ** 2 for x, y in zip(u, v)), fmpq(0)) for u in Xq for v in Xq)
+    eps = (-arb(_q(inst.delta)) / arb(sigma)).exp()
+    epk = (-arb(_q(inst.delta_k[k])) / arb(sigma)).exp()
+    dist = [arb(sum(((a - b) ** 2 for a, b in zip(x, Mq[k])), fmpq(0))).sqrt() for x in Xq]
+    A = sum((dist[i] * (K - 1) if lab[i] == k else dist[i] for i in range(N)), arb(0))
+    return {"instance": eps * A / (nk * (1 - (K - 1) * eps)),
+            "per_cell": epk * A / (nk * (1 - (K - 1) * epk)),
+            "global": 2 * arb(diam2).sqrt() * N * (K - 1) / min(inst.counts) * eps,
+            "A": A}
+
+
+def certify_t3(inst: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> dict[str, Any]:
+    r"""Certify Theorem 3's bounds for every cell of a :class:`LloydInstance` at ``sigma``.
+
+    The bounds (:func:`t3_bound_balls`) are compared as squared norms (both sides
+    non-negative, so the comparison is equivalent); the deviation is
+    :func:`deviation_sq_fixed_point` (softmax).  Per cell: the instance bound
+    :math:`\varepsilon A_k/(n_k(1-(K-1)\varepsilon))`, the per-cell (sharper) bound with
+    :math:`\varepsilon_k`, the global bound :math:`2\operatorname{diam}(X)N(K-1)\varepsilon/m`
+    where it applies, and :math:`\hat\mu_k\ne\mu^*_k` (decided as ``dev<=0``, expected
+    ``disproved``).  The global bound applies for :math:`\sigma\ln(2(K-1))\le\Delta`; that
+    range is itself decided with :func:`decide_le` (``global_range``): proved, the global rows
+    are certified; disproved, they are omitted (outside the theorem's range); undecided, every
+    global row is reported ``undecided`` -- never dropped, never passed.  ``rate[k]`` encloses
+    :math:`\sigma\log\lVert\hat\mu_k-\mu^*_k\rVert+\Delta_k`.
 
     Parameters
     ----------
@@ -362,43 +453,39 @@ def certify_t3(inst: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> dict[str, 
     dict
         ``"decisions"``: list of :class:`Decision`, per cell ``k`` in order the
         global-:math:`\varepsilon` bound, the per-cell (sharper) bound, the
-        :math:`2\operatorname{diam}` bound (only when in range) and ``dev<=0``;
+        :math:`2\operatorname{diam}` bound (proved range: certified; undecided range: an
+        ``undecided`` row; disproved range: absent) and ``dev<=0``;
+        ``"global_range"``: the :class:`Decision` of :math:`\sigma\ln(2(K-1))\le\Delta`;
         ``"rate"``: list of K strings, the ball enclosing
         :math:`\sigma\log\lVert\hat\mu_k-\mu^*_k\rVert+\Delta_k` (6 digits), or
         ``"undecided"`` when the deviation could not be shown positive.
     """
     Xq, Mq, sigma = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact), _q(sigma)
-    K, N = len(Mq), len(Xq)
+    K = len(Mq)
     lab = [int(v) for v in inst.labels]
-    delta = _q(inst.delta)
     out: list[Decision] = []
     rates: list[str] = []
-    diam2 = max(sum(((x - y) ** 2 for x, y in zip(u, v)), fmpq(0)) for u in Xq for v in Xq)
-    with ctx.workprec(128):  # the global bound's range sigma <= Delta/ln(2(K-1)), decided
-        glob_ok = bool(arb(sigma) * arb(2 * (K - 1)).log() <= arb(delta))
+    # the global bound's range sigma <= Delta/ln(2(K-1)), decided (an undecided range is reported)
+    rng = decide_le(lambda p: (arb(sigma) * arb(2 * (K - 1)).log(), arb(_q(inst.delta))),
+                    "sigma*ln(2(K-1))<=Delta", max_prec=max_prec)
     for k in range(K):
-        nk = inst.counts[k]
         dk = _q(inst.delta_k[k])
 
-        def bounds(p: int, k: int = k, nk: int = nk, dk: fmpq = dk) -> tuple[arb, arb, arb, arb]:
-            eps = (-arb(delta) / arb(sigma)).exp()
-            epk = (-arb(dk) / arb(sigma)).exp()
-            dist = [arb(sum(((a - b) ** 2 for a, b in zip(x, Mq[k])), fmpq(0))).sqrt() for x in Xq]
-            A = sum((dist[i] * (K - 1) if lab[i] == k else dist[i] for i in range(N)), arb(0))
-            inst_b = eps * A / (nk * (1 - (K - 1) * eps))
-            cell_b = epk * A / (nk * (1 - (K - 1) * epk))
-            diam = arb(diam2).sqrt()
-            glob_b = 2 * diam * N * (K - 1) / min(inst.counts) * eps
-            return inst_b, cell_b, glob_b, A
+        def sq(key: str, k: int = k) -> Callable[[int], tuple[arb, arb]]:
+            def compute(p: int) -> tuple[arb, arb]:
+                b = t3_bound_balls(inst, sigma, k)[key]
+                return deviation_sq_fixed_point(Xq, Mq, lab, sigma, k, p), b * b
+            return compute
 
-        def sq(i: int, k: int = k) -> Callable[[int], tuple[arb, arb]]:
-            return lambda p: (deviation_sq_fixed_point(Xq, Mq, lab, sigma, k, p), bounds(p)[i] * bounds(p)[i])
-
-        out.append(decide_le(sq(0), f"k={k}: dev<=eps*A/(n(1-(K-1)eps))", max_prec=max_prec))
-        out.append(decide_le(sq(1), f"k={k}: dev<=eps_k*A/(n(1-(K-1)eps_k)) [sharper]",
+        out.append(decide_le(sq("instance"), f"k={k}: dev<=eps*A/(n(1-(K-1)eps))", max_prec=max_prec))
+        out.append(decide_le(sq("per_cell"), f"k={k}: dev<=eps_k*A/(n(1-(K-1)eps_k)) [sharper]",
                              max_prec=max_prec))
-        if glob_ok:
-            out.append(decide_le(sq(2), f"k={k}: dev<=2diam*N(K-1)/m*eps", max_prec=max_prec))
+        glob = f"k={k}: dev<=2diam*N(K-1)/m*eps"
+        if rng.status == "proved":
+            out.append(decide_le(sq("global"), glob, max_prec=max_prec))
+        elif rng.status == "undecided":
+            out.append(Decision(glob + " (range sigma*ln(2(K-1))<=Delta undecided)", "undecided", rng.prec,
+                                rng.lhs, rng.rhs, float("nan")))
         # dev > 0: decide 'dev^2 <= 0' and expect it disproved
         pos = decide_le(lambda p, k=k: (deviation_sq_fixed_point(Xq, Mq, lab, sigma, k, p), arb(0)), f"k={k}: dev<=0",
                         max_prec=max_prec)
@@ -409,7 +496,7 @@ def certify_t3(inst: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> dict[str, 
                 rates.append((arb(sigma) * dev2.log() / 2 + arb(dk)).str(6))
             else:
                 rates.append("undecided")
-    return {"decisions": out, "rate": rates}
+    return {"decisions": out, "global_range": rng, "rate": rates}
 
 
 def certify_entmax_exact(inst: Any, sigma: Any, alpha: Any, *, prec: int = 128) -> dict[str, Any]:
@@ -460,6 +547,39 @@ def certify_entmax_exact(inst: Any, sigma: Any, alpha: Any, *, prec: int = 128) 
     return {"one_hot": one_hot, "exact_in_arb": exact, "one_hot_in_arb": one_hot_arb}
 
 
+def t4_constant(inst: Any, alpha: Any = "1.5") -> arb:
+    r"""Theorem 4's explicit constant :math:`C=\operatorname{diam}(X)/((\alpha-1)\Delta)` as a ball.
+
+    Below :math:`\sigma=(\alpha-1)\Delta` the entmax-:math:`\alpha` soft centroids equal
+    :math:`M^*` (deviation 0); above it the deviation is at most :math:`\operatorname{diam}(X)`
+    (both points lie in the convex hull of the data), so :math:`\lVert\hat\mu_k-\mu^*_k\rVert\le
+    C\sigma` for every :math:`\sigma>0`.  The one formula behind :func:`certify_t4` and the
+    best-constant evidence of KR-T4.
+
+    Parameters
+    ----------
+    inst : LloydInstance
+        A verified Lloyd fixed point with margin :math:`\Delta>0`.
+    alpha : real or str, optional
+        entmax parameter :math:`\alpha>1` (default ``"1.5"``), converted exactly.
+
+    Returns
+    -------
+    flint.arb
+        A ball containing :math:`C` at the caller's precision.
+
+    Examples
+    --------
+    >>> from kmrbf.numerics.lloyd_instances import from_partition
+    >>> inst = from_partition([[0.0], [1.0]], [0, 1])          # diam 1, Delta 1
+    >>> t4_constant(inst, "1.5").overlaps(arb(2))
+    True
+    """
+    Xq, a = exact_matrix(inst.X_exact), _q(alpha)
+    diam2 = max(sum(((x - y) ** 2 for x, y in zip(u, v)), fmpq(0)) for u in Xq for v in Xq)
+    return arb(diam2).sqrt() / arb((a - 1) * _q(inst.delta))
+
+
 def certify_t4(inst: Any, sigma: Any, alpha: Any = "1.5", *,
                max_prec: int = MAX_PREC) -> list[Decision]:
     r"""Certify :math:`\lVert\hat\mu^{(\alpha)}_k-\mu^*_k\rVert\le C\sigma`,
@@ -488,12 +608,15 @@ def certify_t4(inst: Any, sigma: Any, alpha: Any = "1.5", *,
         (:math:`\hat\mu_k=\mu^*_k` exactly), ``"disproved"`` that it moved.
     """
     Xq, Mq, sigma, a = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact), _q(sigma), _q(alpha)
-    delta = _q(inst.delta)
-    diam2 = max(sum(((x - y) ** 2 for x, y in zip(u, v)), fmpq(0)) for u in Xq for v in Xq)
     out = []
+
+    def bound_sq(p: int) -> arb:
+        b = t4_constant(inst, a) * arb(sigma)
+        return b * b
+
     for k in range(len(Mq)):
         out.append(decide_le(
-            lambda p, k=k: (deviation_sq(Xq, Mq, sigma, k, a, p), arb(diam2) * (sigma / ((a - 1) * delta)) ** 2),
+            lambda p, k=k: (deviation_sq(Xq, Mq, sigma, k, a, p), bound_sq(p)),
             f"k={k}: dev<=C*sigma, C=diam/((alpha-1)Delta)", max_prec=max_prec))
         out.append(decide_le(lambda p, k=k: (deviation_sq(Xq, Mq, sigma, k, a, p), arb(0)),
                              f"k={k}: dev<=0 (centroid did not move)", max_prec=max_prec))

@@ -1,14 +1,20 @@
-r"""The discrepancy experiments of KR §4 (Algorithms 3-4, §4.1-4.3): :math:`E(\sigma)` curves.
+r"""The discrepancy experiments of KR §4 (Algorithms 2-4, §4.1-4.3): :math:`E(\sigma)` curves.
 
 For an initialisation :math:`M_0` let :math:`M^{KM}=\mathrm{lloyd}(X,M_0)` (the K-means solution
-from that seed) and :math:`M_\sigma=\mathrm{soft\_lloyd}(X,M_0,\sigma,\alpha)` (the soft-RBF
-solution from the same seed).  The per-seed deviation is the Hungarian-matched mean distance
-(:func:`kmrbf.numerics.centroid_discrepancy`)
+from that seed) and :math:`M_\sigma` the soft-RBF solution from the same seed at temperature
+:math:`\sigma` (:mod:`kmrbf.numerics.training`).  The per-seed deviation is the Hungarian-matched mean
+distance (:func:`kmrbf.numerics.centroid_discrepancy`)
 
 .. math::
 
     e(\sigma; M_0)=\min_{\pi}\frac1K\sum_k\lVert M^{KM}_k-M_{\sigma,\pi(k)}\rVert,\qquad
     E(\sigma)=\frac1S\sum_{s=1}^{S}e(\sigma; M_0^{(s)}) .
+
+The soft-RBF solution :math:`M_\sigma` comes from one of two updates and two read-outs
+(:func:`run_discrepancy_study`): the paper's **full-gradient** update (KR §4.1.2, Algorithm 2: the
+gradient of :math:`W^{(\alpha)}_\sigma` including the responsibility derivatives, step
+:math:`1/(2\sum_ip_{ik})`) read after :math:`T` steps (``"steps"``) and run to convergence
+(``"converged"``), and the EM shortcut **soft-Lloyd** (soft centroids iterated to convergence).
 
 *Fixed* protocol (Algorithm 3): one pool :math:`M_0^{(1..S)}` reused at every :math:`\sigma_j`.
 *Resampled* protocol (Algorithm 4): a fresh pool for every :math:`\sigma_j`.
@@ -17,24 +23,18 @@ Initialisations are Forgy (``K`` distinct data points drawn uniformly).  The gri
 (half the deterministic-annealing critical temperature :math:`2\lambda_{\max}`, above which all
 soft centroids merge) down past the point where every curve has reached zero.
 
-The rate fit of §4.1.1 is :math:`\log E=\beta\log\sigma+c`; :func:`local_slopes` gives the slope
-between consecutive grid points, :func:`global_slope` the least-squares fit over all points with
-:math:`E` above the resolution floor.
+The rate fit of §4.1.1 is :math:`\log E=\beta\log\sigma+c` by least squares over the schedule
+(:func:`global_slope`, :func:`global_fit_coefficients`); :func:`local_slopes` gives the slope between
+consecutive grid points.  Both use only resolved points, :math:`E_j>f_j` (the point's floor).
 
-Every soft-Lloyd run is traced (:func:`traced_soft_lloyd`, the same iterates as
-:func:`~kmrbf.numerics.soft_lloyd`): its measured contraction factor :math:`\hat\rho` (largest
-ratio of consecutive centroid shifts over the last three steps) gives an a-posteriori bound
+Runs to convergence: the measured contraction factor :math:`\hat\rho` of a run (largest ratio of
+consecutive centroid shifts over its last three steps) gives an a-posteriori bound
 :math:`\varepsilon=\delta_n\hat\rho/(1-\hat\rho)` on its distance to the fixed point
-(:math:`\delta_n` the last shift).  Runs that did not converge within ``max_iter`` steps, or whose
+(:func:`stopping_error_bound`).  Runs that did not converge within ``max_iter`` steps, or whose
 :math:`\hat\rho\ge1` (contraction not verified), are **excluded** from :math:`E(\sigma)` and counted.
 
-Slope uncertainty (:func:`log_linear_interval`): every slope statistic is a linear combination
-:math:`c^\top\log E`.  Resampled protocol (independent pools per :math:`\sigma_j`): delta method,
-:math:`\mathrm{Var}\log E_j\approx(se_j/E_j)^2`, Student-t quantile with the smallest number of seeds
-minus one as degrees of freedom.  Fixed protocol (one pool): percentile bootstrap over the pool (the
-same resampled seeds at every :math:`\sigma`, seeded).  Both intervals are then widened by the
-worst-case effect of the resolution floor :math:`f_j` on :math:`\log E_j`,
-:math:`\sum_j|c_j|\,(-\log(1-f_j/E_j))`.
+The uncertainty of the slopes (bootstrap over the pools) and the rules built on them live with the
+claim (:mod:`kmrbf.claims.kr_s43`).
 """
 
 from __future__ import annotations
@@ -46,11 +46,9 @@ from typing import Any
 
 import numpy as np
 
-from ._compat import quiet_fp
 from .geometry import centroid_discrepancy, margin
-from ._kernels import _soft_centroids, _warn_empty
 from .kmeans import lloyd
-from .validation import check_alpha, check_chunk_size, check_instance, check_sigma
+from .training import UPDATES, TrainResult, train
 
 __all__ = [
     "DATASETS",
@@ -61,27 +59,21 @@ __all__ = [
     "sigma_grid",
     "local_slopes",
     "global_slope",
-    "monotone_violations",
-    "traced_soft_lloyd",
     "stopping_error_bound",
-    "log_linear_interval",
-    "chord_coefficients",
-    "slope_difference_coefficients",
     "resolved_run",
-    "run_curve",
+    "global_fit_coefficients",
+    "summarise_curve",
     "run_discrepancy_study",
 ]
 
 DATASETS = ("blobs", "moons", "spiral", "circles")
 
-#: soft-Lloyd stopping tolerance (relative to max|x|) and the resolution floor of E (same units):
-#: soft-Lloyd stops when a step moves no centroid by more than 1e-12 s; if the soft-centroid map
-#: contracts at rate rho <= RHO_ASSUMED near its fixed point the remaining error is
-#: <= 1e-12 s rho/(1-rho) <= 1e-9 s.  The assumption is checked per run (measured rho-hat, see
-#: :func:`stopping_error_bound`): a point's floor is max(FLOOR s, mean of the runs' measured bounds),
-#: and runs with rho-hat > RHO_ASSUMED are counted.  E values at or below the floor are not resolved:
-#: treated as 0 (excluded from slope fits).
-SOFT_TOL = 1e-12
+#: resolution floor of E for the runs to convergence (relative to max|x|): a run stops when a step
+#: moves no centroid by more than training.SOFT_TOL s = 1e-12 s; if the map contracts at rate
+#: rho <= RHO_ASSUMED near its fixed point the remaining error is <= 1e-12 s rho/(1-rho) <= 1e-9 s.
+#: The assumption is checked per run (measured rho-hat, see :func:`stopping_error_bound`): a point's
+#: floor is max(FLOOR s, mean of the runs' measured bounds), and runs with rho-hat > RHO_ASSUMED are
+#: counted.  E values at or below the floor are not resolved: treated as 0 (excluded from slope fits).
 FLOOR = 1e-9
 RHO_ASSUMED = 0.999
 
@@ -307,106 +299,6 @@ def global_slope(sigmas: Sequence[float], E: Sequence[float | None],
     return float(np.polyfit(x, y, 1)[0])
 
 
-def monotone_violations(sigmas: Sequence[float], E: Sequence[float],
-                        noise: Sequence[float]) -> list[dict[str, float]]:
-    r"""Steps where :math:`E` *increases* as :math:`\sigma` decreases by more than the noise.
-
-    ``noise[j]`` is the allowed increase from :math:`\sigma_j` to :math:`\sigma_{j+1}`.
-
-    Parameters
-    ----------
-    sigmas : sequence of float
-        Decreasing temperatures :math:`\sigma_j`.
-    E : sequence of float
-        Mean deviation :math:`E_j` at each :math:`\sigma_j` (same length as ``sigmas``).
-    noise : sequence of float
-        Allowed increase :math:`E_{j+1}-E_j` per step (length ``len(sigmas) - 1``).
-
-    Returns
-    -------
-    list of dict
-        One dict per step with :math:`E_{j+1}-E_j>` ``noise[j]``, keys ``"sigma_j"``,
-        ``"sigma_next"``, ``"E_j"``, ``"E_next"``, ``"noise"`` (floats); empty if none.
-
-    Examples
-    --------
-    >>> monotone_violations([1.0, 0.5, 0.25], [3.0, 2.0, 2.5], [0.1, 0.1])
-    [{'sigma_j': 0.5, 'sigma_next': 0.25, 'E_j': 2.0, 'E_next': 2.5, 'noise': 0.1}]
-    """
-    out = []
-    for j in range(len(sigmas) - 1):
-        if E[j + 1] - E[j] > noise[j]:
-            out.append({"sigma_j": float(sigmas[j]), "sigma_next": float(sigmas[j + 1]),
-                        "E_j": float(E[j]), "E_next": float(E[j + 1]), "noise": float(noise[j])})
-    return out
-
-
-def traced_soft_lloyd(X: np.ndarray, M0: np.ndarray, sigma: float, *, alpha: float, max_iter: int,
-                      tol: float = SOFT_TOL) -> tuple[np.ndarray, int, bool, list[float]]:
-    r""":func:`~kmrbf.numerics.soft_lloyd` (same iterates, same stopping rule) keeping the last
-    three centroid shifts :math:`\delta_t=\max_k\lVert\mu_k^{(t)}-\mu_k^{(t-1)}\rVert`.
-
-    Returns ``(centroids, n_iter, converged, shifts)`` (``shifts`` oldest first).
-
-    Parameters
-    ----------
-    X : ndarray of shape (N, D)
-        Data points (validated like :func:`~kmrbf.numerics.soft_lloyd`).
-    M0 : ndarray of shape (K, D)
-        Initial centroids, ``1 <= K <= N``.
-    sigma : float
-        Temperature :math:`\sigma`, ``0 < sigma < inf`` (divides squared distances).
-    alpha : float
-        entmax parameter :math:`1\le\alpha<\infty` (1 softmax, 1.5 entmax-1.5, 2 sparsemax).
-    max_iter : int
-        Maximum number of soft-centroid steps (not validated; ``< 1`` runs none).
-    tol : float, optional
-        Relative stopping tolerance: stop when :math:`\delta_t\le\mathrm{tol}\cdot s`,
-        :math:`s=\max_{ij}|x_{ij}|` (1 if ``X = 0``); default ``SOFT_TOL = 1e-12``.
-
-    Returns
-    -------
-    centroids : ndarray of shape (K, D)
-        float64 final centroids (namespace of ``X``).
-    n_iter : int
-        Steps performed.
-    converged : bool
-        Whether the stopping rule was met within ``max_iter`` steps.
-    shifts : list of float
-        The last (up to) three shifts :math:`\delta_t` (Euclidean, absolute), oldest first.
-
-    Raises
-    ------
-    TypeError, ValueError
-        What :func:`~kmrbf.numerics.soft_lloyd` raises for ``X``, ``M0``, ``sigma``
-        and ``alpha``.
-
-    Examples
-    --------
-    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
-    >>> M, n, ok, sh = traced_soft_lloyd(X, np.array([[0.0], [11.0]]), 0.5, alpha=1.5, max_iter=50)
-    >>> M.tolist(), ok, sh[-1]
-    ([[0.5], [10.5]], True, 0.0)
-    """
-    X, M, xp = check_instance(X, M0, m_name="M0")
-    sigma, alpha = check_sigma(sigma), check_alpha(alpha)
-    chunk = check_chunk_size(None)
-    scale = float(xp.max(xp.abs(X))) or 1.0
-    shifts: list[float] = []
-    converged, n_iter, total_empty = False, 0, 0
-    with quiet_fp():
-        for n_iter in range(1, max_iter + 1):
-            new, n_empty = _soft_centroids(X, M, sigma, alpha, xp, chunk)
-            total_empty = max(total_empty, n_empty)
-            shifts = (shifts + [float(xp.max(xp.sqrt(xp.sum((new - M) ** 2, axis=1))))])[-3:]
-            M = new
-            if shifts[-1] <= tol * scale:
-                converged = True
-                break
-    _warn_empty(total_empty, "zero total responsibility in some iteration", int(M.shape[0]))
-    return M, n_iter, converged, shifts
-
-
 def stopping_error_bound(shifts: Sequence[float]) -> tuple[float, float]:
     r"""Measured contraction :math:`\hat\rho` and the bound :math:`\delta_n\hat\rho/(1-\hat\rho)`.
 
@@ -481,145 +373,89 @@ def resolved_run(E: Sequence[float | None], floor: Sequence[float]) -> int:
     return b
 
 
-def chord_coefficients(sigmas: Sequence[float], a: int, b: int) -> np.ndarray:
-    r"""Coefficients :math:`c` with :math:`c^\top\log E=\log(E_a/E_b)/\log(\sigma_a/\sigma_b)`, the
-    mean of the local slopes :math:`\beta_a..\beta_{b-1}` on a log-spaced grid.
+def global_fit_coefficients(sigmas: Sequence[float], idx: Sequence[int]) -> np.ndarray:
+    r"""Coefficients :math:`c` with :math:`c^\top\log E=\hat\beta`, the least-squares slope of
+    :math:`\log E_j=\beta\log\sigma_j+c` over the points ``idx`` (KR §4.1.1's rate fit).
+
+    With :math:`x_j=\log\sigma_j` and :math:`\bar x` their mean over ``idx``,
+    :math:`c_j=(x_j-\bar x)/\sum_{i\in\mathrm{idx}}(x_i-\bar x)^2` for :math:`j\in` ``idx``, 0 elsewhere.
 
     Parameters
     ----------
     sigmas : sequence of float
-        Decreasing temperatures :math:`\sigma_j`.
-    a : int
-        Index of the first end point (``a != b``).
-    b : int
-        Index of the second end point.
+        Temperatures :math:`\sigma_j>0`.
+    idx : sequence of int
+        The points of the fit (at least two distinct temperatures).
 
     Returns
     -------
     ndarray of shape (len(sigmas),)
-        :math:`c` with :math:`c_a=1/\ell`, :math:`c_b=-1/\ell`,
-        :math:`\ell=\log(\sigma_a/\sigma_b)`, zeros elsewhere.
-
-    Examples
-    --------
-    >>> chord_coefficients([100.0, 10.0, 1.0], 0, 2).round(12).tolist()
-    [0.217147240952, 0.0, -0.217147240952]
-    """
-    c = np.zeros(len(sigmas))
-    ell = math.log(sigmas[a] / sigmas[b])
-    c[a], c[b] = 1.0 / ell, -1.0 / ell
-    return c
-
-
-def slope_difference_coefficients(sigmas: Sequence[float], i: int, j: int) -> np.ndarray:
-    r"""Coefficients of :math:`\beta_i-\beta_j` (local slopes, :func:`local_slopes`) in :math:`\log E`.
-
-    Parameters
-    ----------
-    sigmas : sequence of float
-        Decreasing temperatures :math:`\sigma_j`.
-    i : int
-        Index of :math:`\beta_i` (the slope between points ``i`` and ``i + 1``).
-    j : int
-        Index of :math:`\beta_j`.
-
-    Returns
-    -------
-    ndarray of shape (len(sigmas),)
-        :math:`c` with :math:`c^\top\log E=\beta_i-\beta_j`.
-
-    Examples
-    --------
-    >>> slope_difference_coefficients([1.0, 0.1, 0.01], 1, 0).round(12).tolist()
-    [-0.434294481903, 0.868588963807, -0.434294481903]
-    """
-    return chord_coefficients(sigmas, i, i + 1) - chord_coefficients(sigmas, j, j + 1)
-
-
-def log_linear_interval(c: Sequence[float], e: np.ndarray, used: np.ndarray, floor: Sequence[float], *,
-                        protocol: str, level: float = 0.95, boot: np.ndarray | None = None
-                        ) -> tuple[float, float, float]:
-    r"""Estimate and ``level`` interval of :math:`c^\top\log E` from per-seed deviations.
-
-    ``e[j, s]`` deviation of seed ``s`` at :math:`\sigma_j`, ``used[j, s]`` whether it enters
-    :math:`E_j` (mean over used seeds).  ``protocol="resampled"``: delta method, half-width
-    :math:`t_{(1+\mathrm{level})/2,\nu}\sqrt{\sum_jc_j^2(se_j/E_j)^2}`, :math:`\nu` = fewest used seeds minus 1 over
-    the points with :math:`c_j\ne0`.  ``protocol="fixed"``: percentile bootstrap, ``boot`` (B, S) seed
-    indices resampled jointly at every :math:`\sigma` (replicates with an undefined statistic widen
-    the interval to infinity on both sides in proportion).  Both are widened by
-    :math:`\sum_j|c_j|(-\log(1-f_j/E_j))`, the worst case of the resolution floor; a point with
-    :math:`c_j\ne0` and :math:`E_j\le f_j` gives an infinite interval.
-
-    Parameters
-    ----------
-    c : sequence of float
-        Coefficients of :math:`c^\top\log E`.
-    e : ndarray of shape (J, S)
-        Deviation of seed ``s`` at :math:`\sigma_j`.
-    used : ndarray of shape (J, S), bool
-        Whether run ``(j, s)`` enters the mean :math:`E_j`.
-    floor : float or sequence of float
-        Resolution floor, a scalar or one per point: :math:`E_j\le` floor counts as zero.
-    protocol : {"resampled", "fixed"}
-        Delta method (seeds redrawn per point) or percentile bootstrap (one fixed seed pool).
-    level : float, optional
-        Two-sided confidence level in (0, 1) (default 0.95).
-    boot : ndarray of shape (B, S), int, or None
-        Bootstrap seed indices (required for ``protocol="fixed"``).
-
-    Returns
-    -------
-    estimate : float
-        :math:`c^\top\log E` (``nan`` if a point with :math:`c_j\ne0` is unresolved).
-    low, high : float
-        The widened interval; ``(-inf, inf)`` when unresolved or (resampled) with
-        fewer than two used seeds.
+        The coefficients :math:`c`.
 
     Raises
     ------
     ValueError
-        If ``protocol`` is not ``"resampled"``, or is ``"fixed"`` without ``boot``
-        (only reached when every point with :math:`c_j\ne0` is resolved).
+        If ``idx`` holds fewer than two distinct temperatures.
 
     Examples
     --------
-    >>> e = np.array([[2.0, 2.2, 1.8], [0.2, 0.22, 0.18]]); u = np.ones_like(e, bool)
-    >>> est, lo, hi = log_linear_interval([1 / math.log(10), -1 / math.log(10)], e, u, [0, 0],
-    ...                                   protocol="resampled")
-    >>> round(est, 12), lo < 1 < hi
-    (1.0, True)
+    >>> s = [1.0, 0.1, 0.01]
+    >>> round(float(global_fit_coefficients(s, [0, 1, 2]) @ np.log([2 * x**1.5 for x in s])), 12)
+    1.5
     """
-    c = np.asarray(c, dtype=float)
-    e, used = np.asarray(e, dtype=float), np.asarray(used, dtype=bool)
-    nz = np.flatnonzero(c)
-    n = used.sum(axis=1)
-    E = np.where(n > 0, (e * used).sum(axis=1) / np.maximum(n, 1), np.nan)
-    f = np.asarray(floor, dtype=float)
-    if np.any(~(E[nz] > f[nz])):
-        return math.nan, -math.inf, math.inf
-    logE = np.log(E[nz])
-    est = float(c[nz] @ logE)
-    widen = float(np.abs(c[nz]) @ -np.log1p(-f[nz] / E[nz]))
-    alpha = (1.0 - level) / 2.0
-    if protocol == "resampled":
-        from scipy.stats import t as student_t
-        dof = int(n[nz].min()) - 1
-        if dof < 1:
-            return est, -math.inf, math.inf
-        mu = E[nz, None]
-        var = ((e[nz] - mu) ** 2 * used[nz]).sum(axis=1) / (n[nz] - 1) / n[nz]
-        half = float(student_t.ppf(1.0 - alpha, dof)) * math.sqrt(float(c[nz] ** 2 @ (var / E[nz] ** 2)))
-        return est, est - half - widen, est + half + widen
-    if protocol != "fixed" or boot is None:
-        raise ValueError(f"protocol={protocol!r} needs 'resampled', or 'fixed' with boot indices")
-    eb, ub = e[nz][:, boot], used[nz][:, boot]                      # (J', B, S)
-    nb = ub.sum(axis=2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lEb = np.log(np.where(nb > 0, (eb * ub).sum(axis=2) / np.maximum(nb, 1), np.nan))
-        stat = c[nz] @ lEb                                          # (B,)
-    lo = np.quantile(np.where(np.isnan(stat), -np.inf, stat), alpha, method="lower")
-    hi = np.quantile(np.where(np.isnan(stat), np.inf, stat), 1.0 - alpha, method="higher")
-    return est, float(lo) - widen, float(hi) + widen
+    idx = list(idx)
+    x = np.log(np.asarray(sigmas, dtype=float)[idx])
+    dx = x - x.mean()
+    ss = float(dx @ dx)
+    if len(idx) < 2 or ss == 0.0:
+        raise ValueError(f"a log-log fit needs two distinct temperatures; got idx={idx}")
+    c = np.zeros(len(sigmas))
+    c[idx] = dx / ss
+    return c
+
+
+def summarise_curve(e: np.ndarray, used: np.ndarray, run_floor: np.ndarray,
+                    base_floor: float = 0.0) -> dict[str, list[Any]]:
+    r"""Mean :math:`E_j`, standard error and resolution floor of each point of a curve from its runs.
+
+    :math:`E_j` is the mean of the used runs' deviations ``e[j, s]``, ``se_j`` their standard error
+    (sample standard deviation over :math:`\sqrt{n_j}`; 0 for one run), and the floor
+    :math:`f_j=\max(` ``base_floor`` :math:`,\ \mathrm{mean}_s` ``run_floor[j, s]`` :math:`)` over the used runs:
+    each :math:`e_{js}` is within ``run_floor[j, s]`` of its exact value, so :math:`E_j` is within the mean.
+
+    Parameters
+    ----------
+    e : ndarray of shape (J, S)
+        Deviation of run ``s`` at point ``j``.
+    used : ndarray of shape (J, S), bool
+        Whether run ``(j, s)`` enters :math:`E_j`.
+    run_floor : ndarray of shape (J, S)
+        Resolution (error bound) of each run's deviation.
+    base_floor : float, optional
+        A floor below which no point is resolved (default 0).
+
+    Returns
+    -------
+    dict
+        ``"E"`` (J floats, None where no run is used), ``"se"`` (J floats), ``"floor"`` (J floats,
+        ``inf`` where no run is used), ``"n_used"`` (J ints).
+
+    Examples
+    --------
+    >>> c = summarise_curve(np.array([[1.0, 3.0], [0.0, 0.0]]), np.ones((2, 2), bool),
+    ...                     np.full((2, 2), 1e-3), 1e-9)
+    >>> c["E"], c["se"], c["floor"], c["n_used"]
+    ([2.0, 0.0], [1.0, 0.0], [0.001, 0.001], [2, 2])
+    """
+    e, used, rf = np.asarray(e, float), np.asarray(used, bool), np.asarray(run_floor, float)
+    out: dict[str, list[Any]] = {"E": [], "se": [], "floor": [], "n_used": []}
+    for j in range(e.shape[0]):
+        u, n = e[j, used[j]], int(used[j].sum())
+        out["E"].append(float(u.mean()) if n else None)
+        out["se"].append(float(u.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0)
+        out["floor"].append(max(float(base_floor), float(rf[j, used[j]].mean())) if n else math.inf)
+        out["n_used"].append(n)
+    return out
 
 
 @dataclass(frozen=True)
@@ -639,14 +475,18 @@ class StudyParams:
     max_decades : float
         Largest span of the grid in decades below :math:`\sigma_{\max}` (the
         largest covariance eigenvalue of the data).
+    steps : int
+        :math:`T`, the training steps of Algorithm 2 (the ``"steps"`` read-out).
     max_iter : int
-        Maximum soft-Lloyd steps per run.
+        Step cap of the runs to convergence (the ``"converged"`` read-out).
     seed : int
         Root seed (``numpy.random.SeedSequence([seed, dataset_index])``).
     datasets : tuple of str
         Names from :data:`DATASETS`.
     alphas : tuple of float
         entmax parameters :math:`\alpha\ge1` of the maps studied (1 softmax).
+    updates : tuple of str
+        Updates from :data:`kmrbf.numerics.training.UPDATES`.
     """
 
     n: int = 150
@@ -654,13 +494,31 @@ class StudyParams:
     n_init: int = 6
     per_decade: int = 4
     max_decades: float = 8.0
+    steps: int = 100
     max_iter: int = 1000
     seed: int = 0
     datasets: tuple[str, ...] = DATASETS
     alphas: tuple[float, ...] = (1.0, 1.5)
+    updates: tuple[str, ...] = UPDATES
 
     @classmethod
     def scaled(cls, scale: float, seed: int, **kw: Any) -> StudyParams:
+        """The ci-size study (``scale = 1``) with ``n`` and ``n_init`` multiplied by ``scale``.
+
+        Parameters
+        ----------
+        scale : float
+            Size multiplier (:attr:`kmrbf.profiles.Profile.scale`).
+        seed : int
+            Root seed.
+        **kw
+            Other fields of :class:`StudyParams`.
+
+        Returns
+        -------
+        StudyParams
+            ``n = max(30, round(150 scale))``, ``n_init = max(2, round(6 scale))``.
+        """
         return cls(n=max(30, round(150 * scale)), n_init=max(2, round(6 * scale)), seed=seed, **kw)
 
 
@@ -682,87 +540,95 @@ def _pool(X: np.ndarray, k: int, rng: np.random.Generator, n_init: int) -> _Pool
     return p
 
 
-def run_curve(X: np.ndarray, sigmas: Sequence[float], pools: Sequence[_Pool], *, alpha: float,
-              max_iter: int) -> dict[str, Any]:
-    r"""Per-seed deviations ``e[j][s]`` with pool ``pools[j]`` at ``sigmas[j]``, their convergence,
-    measured contraction and stopping-error bound; the mean ``E`` and standard error ``se`` over the
-    *used* seeds (converged, contraction verified; ``None`` where no seed is used), the per-point
-    floor and the counts of excluded runs.
-
-    Parameters
-    ----------
-    X : ndarray of shape (N, D)
-        float64 data.
-    sigmas : sequence of float
-        Decreasing temperatures :math:`\sigma_j`.
-    pools : sequence of _Pool
-        Initialisations and their K-means limits, one pool per temperature.
-    alpha : float
-        entmax parameter :math:`1\le\alpha<\infty` (1 softmax, 1.5 entmax-1.5, 2 sparsemax).
-    max_iter : int
-        Maximum soft-Lloyd steps per run.
-
-    Returns
-    -------
-    dict
-        Plain data: ``"e"`` (J x S deviations :math:`E(M_K, M_\sigma)`, Euclidean),
-        ``"used"`` (J x S bools), ``"E"`` (J means or None), ``"se"`` (J standard
-        errors), ``"floor"`` (J floors :math:`\max(10^{-9}s,\bar\varepsilon_j)`),
-        ``"n_used"``, ``"nonconverged"``, ``"nonconverged_per_point"``,
-        ``"not_contracting"``, ``"rho_max"``, ``"rho_above_assumed"``, ``"rho"``.
-    """
-    J, S = len(sigmas), len(pools[0].inits)
-    e, rho, eps = np.zeros((J, S)), np.full((J, S), np.nan), np.zeros((J, S))
-    conv = np.zeros((J, S), dtype=bool)
-    scale = float(np.abs(X).max()) or 1.0
-    for j, sigma in enumerate(sigmas):
-        P = pools[j]
-        for i, (M0, MK) in enumerate(zip(P.inits, P.kmeans)):
-            M, _, conv[j, i], shifts = traced_soft_lloyd(X, M0, float(sigma), alpha=alpha, max_iter=max_iter)
-            rho[j, i], eps[j, i] = stopping_error_bound(shifts)
-            e[j, i] = centroid_discrepancy(MK, M)[0]
-    used = conv & np.isfinite(eps)
-    n = used.sum(axis=1)
-    E: list[float | None] = []
-    se: list[float] = []
-    floor: list[float] = []
-    for j in range(J):
-        u = e[j, used[j]]
-        E.append(float(u.mean()) if n[j] else None)
-        se.append(float(u.std(ddof=1) / math.sqrt(n[j])) if n[j] > 1 else 0.0)
-        floor.append(max(FLOOR * scale, float(eps[j, used[j]].mean()) if n[j] else math.inf))
-    return {"e": e.tolist(), "used": used.tolist(), "E": E, "se": se, "floor": floor,
-            "n_used": n.tolist(), "nonconverged": int((~conv).sum()),
-            "nonconverged_per_point": (~conv).sum(axis=1).tolist(),
-            "not_contracting": int((conv & ~np.isfinite(eps)).sum()),
-            "rho_max": float(np.nanmax(rho)) if np.isfinite(rho).any() else None,
-            "rho_above_assumed": int((rho > RHO_ASSUMED).sum()),
-            "rho": [[None if math.isnan(r) else float(r) for r in row] for row in rho]}
+#: centroids beyond this magnitude count as diverged (their squared distances would overflow)
+DIVERGED = 1e150
 
 
-def run_discrepancy_study(params: StudyParams,
-                          progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Both protocols, both maps (``params.alphas``), every dataset; returns plain data.
+def _deviations(MK: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """Hungarian-matched deviation of every run (NaN where the run diverged: non-finite or beyond
+    :data:`DIVERGED`)."""
+    out = np.full(M.shape[0], np.nan)
+    for b in range(M.shape[0]):
+        if np.isfinite(M[b]).all() and float(np.abs(M[b]).max()) < DIVERGED:
+            out[b] = centroid_discrepancy(MK[b], M[b])[0]
+    return out
 
-    Per dataset: the grid, the margins of the fixed pool's Lloyd solutions, the count of Lloyd runs
-    that hit their iteration cap, and per ``(protocol, alpha)`` the curve of :func:`run_curve` with
-    its local/global slopes (over resolved points: ``E_j > floor_j``).
+
+def _converged_curve(e: np.ndarray, res: TrainResult, sl: slice, J: int, S: int,
+                     base_floor: float) -> dict[str, Any]:
+    rho, eps = np.full(J * S, np.nan), np.zeros(J * S)
+    for i, b in enumerate(range(sl.start, sl.stop)):
+        sh = [float(x) for x in res.shifts[b] if not math.isnan(x)]
+        rho[i], eps[i] = stopping_error_bound(sh)
+    conv = res.converged[sl]
+    used = conv & np.isfinite(eps) & np.isfinite(e)
+    c: dict[str, Any] = summarise_curve(e.reshape(J, S), used.reshape(J, S), eps.reshape(J, S), base_floor)
+    cycle = (res.period[sl] >= 2) & ~conv
+    c.update({"e": np.where(np.isfinite(e), e, np.nan).reshape(J, S).tolist(), "used": used.reshape(J, S).tolist(),
+              "run_floor": eps.reshape(J, S).tolist(), "base_floor": base_floor,
+              "nonconverged": int((~conv).sum()), "nonconverged_per_point": (~conv).reshape(J, S).sum(axis=1).tolist(),
+              "cycles": int(cycle.sum()), "max_period": int(res.period[sl][cycle].max()) if cycle.any() else 0,
+              "not_contracting": int((conv & ~np.isfinite(eps)).sum()),
+              "rho_max": float(np.nanmax(rho)) if np.isfinite(rho).any() else None,
+              "rho_above_assumed": int((rho > RHO_ASSUMED).sum()),
+              "n_iter_max": int(res.n_iter[sl].max())})
+    return c
+
+
+def _steps_curve(e: np.ndarray, e_rev: np.ndarray, rounding: float, J: int, S: int) -> dict[str, Any]:
+    used = np.isfinite(e)
+    spread = np.where(used & np.isfinite(e_rev), np.abs(e - e_rev), np.inf)
+    run_floor = np.maximum(rounding, spread)
+    c: dict[str, Any] = summarise_curve(e.reshape(J, S), used.reshape(J, S), run_floor.reshape(J, S))
+    c.update({"e": np.where(used, e, np.nan).reshape(J, S).tolist(), "used": used.reshape(J, S).tolist(),
+              "run_floor": run_floor.reshape(J, S).tolist(), "base_floor": 0.0, "rounding": rounding,
+              "order_spread_max": float(np.max(spread)) if spread.size else 0.0,
+              "nonfinite": int((~used).sum())})
+    return c
+
+
+def run_discrepancy_study(params: StudyParams, progress: Callable[[str], None] | None = None,
+                          rounding_floor: Callable[[np.ndarray, int], float] | None = None) -> dict[str, Any]:
+    r"""Both protocols, both maps (``params.alphas``), both updates, every dataset; returns plain data.
+
+    Per dataset: the grid, the K-means solutions of the pools (their margins, the count of Lloyd runs
+    that hit their iteration cap) and one curve per (update, read-out, protocol, :math:`\alpha`), keyed
+    ``"{update}/{readout}/{protocol}/{alpha:g}"``:
+
+    * ``"full-gradient/steps/..."`` — Algorithm 2: :math:`T=` ``params.steps`` full-gradient steps
+      (:func:`kmrbf.numerics.training.train`); every run is used; the resolution of a run is
+      :math:`\max(r,\lvert e-e'\rvert)` with :math:`r=` ``rounding_floor(X, K)`` (the caller's rounding
+      bound of a deviation at a one-hot K-means configuration) and :math:`e'` the same run on the rows of
+      :math:`X` in reverse order (same mathematics, every sum in another order: the measured effect of
+      rounding on the trajectory);
+    * ``"{update}/converged/..."`` — the same update run to convergence (``params.max_iter`` steps at most,
+      stopping rule of :func:`~kmrbf.numerics.soft_lloyd`); runs that did not stop, or whose measured
+      contraction :math:`\hat\rho\ge1`, are excluded and counted; a run's resolution is its stopping
+      bound (:func:`stopping_error_bound`), a point's floor at least :data:`FLOOR` :math:`\cdot\max|x|`.
 
     Parameters
     ----------
     params : StudyParams
-        Sizes, seed, datasets and maps of the study.
+        Sizes, seed, datasets, maps and updates of the study.
     progress : callable or None
         Called with a one-line status message per step (None: silent).
+    rounding_floor : callable or None
+        ``rounding_floor(X, K)``: the rounding resolution :math:`r` of one deviation of the ``steps``
+        read-out (None: 0).
 
     Returns
     -------
     dict
-        ``{"params": asdict(params), "datasets": {name: {...}}}``; per dataset
-        ``"sigmas"``, ``"scale"``, ``"floor"``, ``"deltas"`` (margins of the fixed
-        pool's Lloyd limits), ``"lloyd_nonconverged"`` and ``"curves"`` keyed
-        ``"{protocol}/{alpha:g}"`` (a :func:`run_curve` dict plus ``"local_slopes"``
-        and ``"global_slope"``).
+        ``{"params": asdict(params), "datasets": {name: {...}}}``; per dataset ``"sigmas"``,
+        ``"scale"``, ``"floor"`` (:data:`FLOOR` :math:`\cdot\max|x|`), ``"deltas"`` (margins of the fixed
+        pool's K-means solutions), ``"deltas_resampled"`` (J x S), ``"lloyd_nonconverged"`` and
+        ``"curves"``: per key the :func:`summarise_curve` fields, ``"e"`` (J x S, NaN for a diverged
+        run), ``"used"``, ``"run_floor"`` (J x S resolutions) and ``"base_floor"``, the counts of excluded
+        runs (converged read-outs: ``"nonconverged"``, among them ``"cycles"`` ending on an exact cycle of period up
+        to ``"max_period"``, and ``"not_contracting"``;
+        ``steps``: ``"nonfinite"``, and ``"order_spread_max"``), ``"local_slopes"`` and ``"global_slope"``
+        (over resolved points, :math:`E_j>f_j`), and ``"update"``, ``"readout"``, ``"protocol"``,
+        ``"alpha"``.
     """
     out: dict[str, Any] = {"params": asdict(params), "datasets": {}}
     for di, name in enumerate(params.datasets):
@@ -778,18 +644,38 @@ def run_discrepancy_study(params: StudyParams,
         dpos = [d for d in fixed.deltas if d > 0]
         smin = max(min(dpos) / 100.0 if dpos else smax * 1e-6, smax * 10.0 ** -params.max_decades)
         sig = sigma_grid(smax, smin, params.per_decade)
+        J, S = len(sig), params.n_init
         resampled = [_pool(X, params.k, rng, params.n_init) for _ in sig]
+        pools = {"fixed": [fixed] * J, "resampled": resampled}
+        M0 = np.stack([M for p in ("fixed", "resampled") for P in pools[p] for M in P.inits])
+        MK = np.stack([M for p in ("fixed", "resampled") for P in pools[p] for M in P.kmeans])
+        sg = np.tile(np.repeat(sig, S), 2)
+        slices = {"fixed": slice(0, J * S), "resampled": slice(J * S, 2 * J * S)}
+        rounding = float(rounding_floor(X, params.k)) if rounding_floor is not None else 0.0
         d: dict[str, Any] = {"sigmas": sig.tolist(), "scale": scale, "floor": FLOOR * scale,
-                             "deltas": fixed.deltas, "curves": {},
+                             "deltas": fixed.deltas, "deltas_resampled": [P.deltas for P in resampled],
+                             "rounding": rounding, "curves": {},
                              "lloyd_nonconverged": fixed.lloyd_nonconverged
                              + sum(p.lloyd_nonconverged for p in resampled)}
-        for protocol, pools in (("fixed", [fixed] * len(sig)), ("resampled", resampled)):
-            for alpha in params.alphas:
+        for alpha in params.alphas:
+            for update in params.updates:
                 if progress:
-                    progress(f"KR-S43 {name} {protocol} alpha={alpha}")
-                c = run_curve(X, sig, pools, alpha=alpha, max_iter=params.max_iter)
-                c["local_slopes"] = local_slopes(sig, c["E"], c["floor"])
-                c["global_slope"] = global_slope(sig, c["E"], c["floor"])
-                d["curves"][f"{protocol}/{alpha:g}"] = c
+                    progress(f"KR-S43 {name} {update} alpha={alpha:g}")
+                full = update == "full-gradient"
+                res = train(X, M0, sg, alpha=alpha, update=update, steps=params.steps if full else 0,
+                            max_iter=params.max_iter)
+                e_conv = _deviations(MK, res.final)
+                if full:
+                    rev = train(X[::-1], M0, sg, alpha=alpha, update=update, steps=params.steps, max_iter=0)
+                    e_steps, e_rev = _deviations(MK, res.at_steps), _deviations(MK, rev.at_steps)
+                for protocol, sl in slices.items():
+                    curves = {"converged": _converged_curve(e_conv[sl], res, sl, J, S, FLOOR * scale)}
+                    if full:
+                        curves["steps"] = _steps_curve(e_steps[sl], e_rev[sl], rounding, J, S)
+                    for readout, c in curves.items():
+                        c.update({"update": update, "readout": readout, "protocol": protocol, "alpha": alpha,
+                                  "local_slopes": local_slopes(sig, c["E"], c["floor"]),
+                                  "global_slope": global_slope(sig, c["E"], c["floor"])})
+                        d["curves"][f"{update}/{readout}/{protocol}/{alpha:g}"] = c
         out["datasets"][name] = d
     return out

@@ -21,9 +21,10 @@ Scalar results are returned as 0-d float64 arrays of the input namespace (use
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from ._compat import quiet_fp
+from ._compat import device_of, quiet_fp
 from ._kernels import _block_logits, _probability_map, iter_sq_distance_blocks
 from .validation import check_alpha, check_chunk_size, check_instance, check_sigma
 
@@ -50,13 +51,44 @@ def _F0(X: Any, M: Any, xp: Any, chunk: int) -> Any:
     return total
 
 
-def _G_sigma(X: Any, M: Any, sigma: float, xp: Any, chunk: int) -> Any:
+#: Power-of-two scale of the overflow check of :func:`_G_sigma` (exact for normal numbers).
+_G_SCALE = 2.0**-128
+
+
+def _G_sum(X: Any, M: Any, sigma: float, xp: Any, chunk: int, scale: float) -> Any:
+    """``scale * G_sigma`` as the row-block sum of ``scale * d_i(1) - (scale * sigma) log s_i``."""
     total = _zero(X, xp)
     for _, _, d in iter_sq_distance_blocks(X, M, xp, chunk):
         dmin = xp.min(d, axis=1)
         s = xp.sum(xp.exp(-(d - dmin[:, None]) / sigma), axis=1)
-        total = total + xp.sum(dmin - sigma * xp.log(s))
+        terms = dmin - sigma * xp.log(s) if scale == 1.0 else dmin * scale - (sigma * scale) * xp.log(s)
+        total = total + xp.sum(terms)
     return total
+
+
+def _G_sigma(X: Any, M: Any, sigma: float, xp: Any, chunk: int) -> Any:
+    """G_sigma; a non-finite float64 sum is recomputed scaled by 2**-128 to tell a
+    representable value (returned) from one beyond float64 (``ValueError``)."""
+    total = _G_sum(X, M, sigma, xp, chunk, 1.0)
+    if bool(xp.isfinite(total)):
+        return total
+    scaled = float(_G_sum(X, M, sigma, xp, chunk, _G_SCALE))
+    value = scaled / _G_SCALE if abs(scaled) <= 1.7976931348623157e308 * _G_SCALE else math.inf
+    if math.isfinite(value):
+        return xp.asarray(value, dtype=xp.float64, device=device_of(X))
+    n, k = int(X.shape[0]), int(M.shape[0])
+    bound = _sci(math.log10(sigma) + math.log10(n) + math.log10(math.log(k))) if k > 1 else "0"
+    raise ValueError(
+        f"G_sigma is below the float64 range: about -{_sci(math.log10(abs(scaled)) + 128 * math.log10(2.0))} "
+        f"(F0 - sigma*N*log(K) <= G_sigma <= F0 with sigma={sigma!r}, N={n}, K={k}: "
+        f"sigma*N*log(K) = {bound}); rescale: X, M, sigma -> cX, cM, c**2 sigma multiplies G_sigma by c**2"
+    )
+
+
+def _sci(log10: float) -> str:
+    """``10**log10`` in scientific notation (for values beyond float64)."""
+    e = math.floor(log10)
+    return f"{10.0 ** (log10 - e):.4f}e+{e}"
 
 
 def _W_sigma(X: Any, M: Any, sigma: float, alpha: float, xp: Any, chunk: int) -> Any:
@@ -164,8 +196,14 @@ def G_sigma(X: Any, M: Any, sigma: float, *, chunk_size: int | None = None) -> A
     r"""Reduced (free-energy) functional :math:`G_\sigma(M)=-\sigma\sum_i\log\sum_k e^{-d_{ik}/\sigma}`.
 
     Computed as :math:`\sum_i[d_{i(1)}-\sigma\log\sum_k e^{-(d_{ik}-d_{i(1)})/\sigma}]`
-    (module docstring), :math:`d_{i(1)}=\min_k d_{ik}`, so it is finite for every valid input; it satisfies
-    :math:`F_0-\sigma N\log K\le G_\sigma\le F_0`.
+    (module docstring), :math:`d_{i(1)}=\min_k d_{ik}`, so no term over- or underflows
+    for moderate :math:`\sigma`; it satisfies :math:`F_0-\sigma N\log K\le G_\sigma\le F_0`.
+    :math:`F_0` is always finite (validation), but for huge :math:`\sigma` the exact value
+    can lie below :math:`-\max\mathrm{float64}\approx-1.8\cdot10^{308}` (e.g. ``X = M = 0``
+    gives :math:`G_\sigma=-\sigma N\log K`): then ``ValueError`` names
+    :math:`\sigma`, ``N`` and ``K`` instead of returning ``-inf``.  (A non-finite float64
+    sum is recomputed scaled by :math:`2^{-128}`, exactly, to decide: a representable
+    value is returned.)
 
     Parameters
     ----------
@@ -190,7 +228,8 @@ def G_sigma(X: Any, M: Any, sigma: float, *, chunk_size: int | None = None) -> A
         different array namespaces, ``sigma`` is not a real number, or ``chunk_size`` is not an int.
     ValueError
         If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
-        ``K > N``, entries whose squares overflow float64, ``sigma`` not in ``(0, inf)``, or ``chunk_size < 1``.
+        ``K > N``, entries whose squares overflow float64, ``sigma`` not in ``(0, inf)``,
+        ``chunk_size < 1``, or the value of :math:`G_\sigma` is below the float64 range.
 
     Examples
     --------

@@ -11,9 +11,9 @@ from typing import Any
 
 from scipy.optimize import linear_sum_assignment
 
-from ._compat import asarray_in, device_of, to_numpy
+from ._compat import array_namespace, asarray_in, device_of, is_array, to_numpy
 from ._kernels import _hard_stats, _sq_distances, iter_sq_distance_blocks
-from .validation import check_chunk_size, check_data, check_instance
+from .validation import check_array_float64, check_chunk_size, check_data, check_instance, check_tolerance
 
 __all__ = ["centroid_discrepancy", "diameter", "is_lloyd_fixed_point", "margin"]
 
@@ -102,7 +102,8 @@ def is_lloyd_fixed_point(X: Any, M: Any, *, rtol: float = 1e-12,
     ------
     TypeError
         If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
-        different array namespaces, or ``chunk_size`` is not an int.
+        different array namespaces, ``chunk_size`` is not an int, or ``rtol`` is not a
+        real number.
     ValueError
         If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``,
         ``K > N``, entries whose squares overflow float64, or ``chunk_size < 1``, or ``rtol`` is negative, NaN or infinite.
@@ -117,8 +118,7 @@ def is_lloyd_fixed_point(X: Any, M: Any, *, rtol: float = 1e-12,
     False
     """
     X, M, xp = check_instance(X, M)
-    if not (rtol >= 0.0 and math.isfinite(rtol)):
-        raise ValueError(f"rtol must be finite and >= 0; got {rtol!r}")
+    rtol = check_tolerance(rtol, "rtol")
     S, T, _ = _hard_stats(X, M, xp, check_chunk_size(chunk_size))
     if bool(xp.any(S <= 0.0)):
         return False
@@ -185,7 +185,8 @@ def centroid_discrepancy(A: Any, B: Any) -> tuple[float, Any]:
     A : array of shape (K, D)
         First centroid set (rows :math:`a_k`); validated like data, float64.
     B : array of shape (K, D)
-        Second centroid set (rows :math:`b_k`), same shape and namespace as ``A``.
+        Second centroid set (rows :math:`b_k`), same shape and namespace as ``A`` (a
+        non-array ``B``, e.g. a list, is converted into the namespace of ``A``).
 
     Returns
     -------
@@ -198,7 +199,8 @@ def centroid_discrepancy(A: Any, B: Any) -> tuple[float, Any]:
     Raises
     ------
     TypeError
-        If ``A`` or ``B`` has a bool/complex/non-numeric dtype.
+        If ``A`` or ``B`` has a bool/complex/non-numeric dtype, or ``A`` and ``B`` are
+        arrays of different namespaces.
     ValueError
         If ``A`` or ``B`` is not 2-D, empty, non-finite or too large (squares
         overflow), or their shapes differ.
@@ -212,7 +214,17 @@ def centroid_discrepancy(A: Any, B: Any) -> tuple[float, Any]:
     >>> value, perm.tolist()
     (2.0, [1, 0])
     """
+    if is_array(A) and is_array(B):
+        try:
+            array_namespace(A, B)
+        except TypeError as exc:
+            raise TypeError(
+                f"A and B must come from the same array namespace; got {type(A).__name__} and "
+                f"{type(B).__name__}"
+            ) from exc
     A, xp = check_data(A, name="A")
+    if not is_array(B):
+        B = asarray_in(check_array_float64(B, "B")[0], xp, device=device_of(A))
     B, _ = check_data(B, name="B")
     if tuple(A.shape) != tuple(B.shape):
         raise ValueError(f"A and B must have the same shape (K, D); got {tuple(A.shape)} and {tuple(B.shape)}")

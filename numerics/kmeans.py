@@ -14,10 +14,22 @@ Policies
 --------
 * **Ties** in the assignment go to the **lowest centroid index** (of the computed
   float64 squared distances).
-* **Empty clusters** (Lloyd: no point assigned; soft versions: total weight
-  :math:`S_k = 0`, which happens for entmax, or for softmax when every
-  :math:`r_{ik}` underflows): the centroid is **kept unchanged** and an
+* **Empty clusters** (Lloyd: no point assigned; :func:`soft_centroids` /
+  :func:`soft_lloyd`: exact total weight :math:`S_k = 0`, which happens only for
+  entmax / sparsemax, whose responsibilities have exact zeros;
+  :func:`rbf_gradient_step`: float64 total :math:`S_k=0`, which also happens when every
+  softmax :math:`r_{ik}` underflows): the centroid is **kept unchanged** and an
   :class:`EmptyClusterWarning` is issued (``stacklevel=2``, once per call).
+* **Underflowing responsibilities.**  A soft centroid :math:`T_k/S_k` is invariant to a
+  common factor of cluster ``k``'s weights.  When :math:`S_k` is so small that float64
+  underflow could matter (:math:`S_k\min(1,\max|x_{ij}|)<N\,2^{-967}`), the cluster is
+  recomputed with its weights shifted per cluster before exponentiating (largest weight
+  1; the softmax in the distance domain,
+  :math:`e^{-(d_{ik}-d_{i(1)}-g_k)/\sigma}/\sum_je^{-(d_{ij}-d_{i(1)})/\sigma}`,
+  :math:`g_k=\min_i(d_{ik}-d_{i(1)})`).  A softmax soft centroid is therefore always
+  defined and accurate, e.g. for a cluster far from every point at a small
+  :math:`\sigma` (it is then essentially the nearest point); ordinary inputs take the
+  one-pass path, bit for bit as before.
 """
 
 from __future__ import annotations
@@ -37,7 +49,8 @@ from ._kernels import (
     _warn_empty,
     iter_sq_distance_blocks,
 )
-from .validation import check_alpha, check_chunk_size, check_instance, check_sigma
+from .validation import (check_alpha, check_chunk_size, check_instance, check_positive_int, check_sigma,
+                         check_tolerance)
 
 __all__ = [
     "EmptyClusterWarning",
@@ -249,12 +262,13 @@ def lloyd(X: Any, M0: Any, *, max_iter: int = 300, tol: float = 0.0,
     Raises
     ------
     TypeError
-        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M0`` come from
-        different array namespaces, or ``chunk_size`` is not an int.
+        If an input has a bool/complex/non-numeric dtype or is a masked array, ``X`` and
+        ``M0`` come from different array namespaces, ``max_iter`` or ``chunk_size`` is not
+        an integer (bool and float included), or ``tol`` is not a real number.
     ValueError
         If ``X`` or ``M0`` is not 2-D, empty, non-finite, has mismatched ``D``,
-        ``K > N``, entries whose squares overflow float64, ``max_iter`` not a positive int, ``tol`` negative or
-        non-finite, or ``chunk_size < 1``.
+        ``K > N``, entries whose squares overflow float64, ``max_iter < 1``, ``tol``
+        negative or non-finite, or ``chunk_size < 1``.
 
     Examples
     --------
@@ -264,10 +278,8 @@ def lloyd(X: Any, M0: Any, *, max_iter: int = 300, tol: float = 0.0,
     ([[0.5], [5.0]], [0, 0, 1, 1], True)
     """
     X, M, xp = check_instance(X, M0, m_name="M0")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive int; got {max_iter!r}")
-    if not (tol >= 0.0 and math.isfinite(tol)):
-        raise ValueError(f"tol must be finite and >= 0; got {tol!r}")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    tol = check_tolerance(tol, "tol")
     chunk = check_chunk_size(chunk_size)
     total_empty = 0
     converged = False
@@ -289,7 +301,12 @@ def soft_centroids(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
                    chunk_size: int | None = None) -> Any:
     r"""One soft-Lloyd step: :math:`\hat\mu_k=\sum_ir_{ik}x_i/\sum_ir_{ik}`, :math:`r=r^{(\alpha)}(M,\sigma)`.
 
-    Clusters with :math:`\sum_i r_{ik}=0` keep :math:`\mu_k` (:class:`EmptyClusterWarning`).
+    A cluster whose every responsibility underflows float64 (a cluster far from all
+    points at a small :math:`\sigma`) still has a well-defined soft centroid; it is
+    computed from weights shifted per cluster (module docstring, "Underflowing
+    responsibilities").  Only a cluster whose responsibilities are all **exact** zeros
+    (entmax / sparsemax; never softmax) keeps :math:`\mu_k`, with an
+    :class:`EmptyClusterWarning`.
 
     Parameters
     ----------
@@ -344,7 +361,9 @@ def soft_lloyd(X: Any, M0: Any, sigma: float, *, alpha: float = 1.0, max_iter: i
 
     Stops when :math:`\max_k\lVert\mu^{new}_k-\mu_k\rVert\le \mathrm{tol}\cdot s`,
     :math:`s=\max_{ij}|x_{ij}|` (``s = 1`` if ``X = 0``), or after ``max_iter`` steps
-    (``converged=False``; no warning).
+    (``converged=False``; no warning).  Each step is :func:`soft_centroids` (underflowing
+    clusters included); :class:`EmptyClusterWarning` only if some step had a cluster of
+    exact-zero responsibilities (entmax / sparsemax).
 
     Parameters
     ----------
@@ -374,12 +393,14 @@ def soft_lloyd(X: Any, M0: Any, sigma: float, *, alpha: float = 1.0, max_iter: i
     Raises
     ------
     TypeError
-        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M0`` come from
-        different array namespaces, ``sigma`` or ``alpha`` is not a real number, or ``chunk_size`` is not an int.
+        If an input has a bool/complex/non-numeric dtype or is a masked array, ``X`` and
+        ``M0`` come from different array namespaces, ``sigma``, ``alpha`` or ``tol`` is not
+        a real number, or ``max_iter`` or ``chunk_size`` is not an integer (bool and float
+        included).
     ValueError
         If ``X`` or ``M0`` is not 2-D, empty, non-finite, has mismatched ``D``,
         ``K > N``, entries whose squares overflow float64, ``sigma`` not in ``(0, inf)``, ``alpha`` not in ``[1, inf)``,
-        ``max_iter`` not a positive int, ``tol`` negative or non-finite, or ``chunk_size < 1``.
+        ``max_iter < 1``, ``tol`` negative or non-finite, or ``chunk_size < 1``.
 
     Examples
     --------
@@ -391,10 +412,8 @@ def soft_lloyd(X: Any, M0: Any, sigma: float, *, alpha: float = 1.0, max_iter: i
     """
     X, M, xp = check_instance(X, M0, m_name="M0")
     sigma, alpha = check_sigma(sigma), check_alpha(alpha)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive int; got {max_iter!r}")
-    if not (tol >= 0.0 and math.isfinite(tol)):
-        raise ValueError(f"tol must be finite and >= 0; got {tol!r}")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    tol = check_tolerance(tol, "tol")
     chunk = check_chunk_size(chunk_size)
     scale = float(xp.max(xp.abs(X))) or 1.0
     total_empty, converged, shift, n_iter = 0, False, math.inf, 0
@@ -529,7 +548,9 @@ def rbf_gradient_step(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
         \mu_k \leftarrow \mu_k - \frac{\nabla_{\mu_k}W^{(\alpha)}_\sigma(M)}{2\sum_i r_{ik}}
         \qquad\text{(SPEC KR-T2-grad)}.
 
-    Clusters with :math:`\sum_i r_{ik}=0` keep :math:`\mu_k` (:class:`EmptyClusterWarning`).
+    Clusters with float64 :math:`\sum_i r_{ik}=0` keep :math:`\mu_k` (:class:`EmptyClusterWarning`);
+    unlike :func:`soft_centroids` this includes a cluster whose every responsibility
+    underflows (no per-cluster shift here).
     The same step on :math:`G_\sigma` would be exactly :func:`soft_centroids`; on
     :math:`W_\sigma` it differs by the responsibility-derivative term.
 

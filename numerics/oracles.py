@@ -4,8 +4,11 @@ Every function computes at ``dps`` significant decimal digits (default 50) plus
 10 guard digits, with the precision **scoped** by ``mpmath.mp.workdps`` (the
 global precision is never changed).  Inputs are numbers, strings or ``mpf``
 (vectors: sequences; matrices: sequences of rows; NumPy arrays and anything
-with ``tolist()`` are accepted); floats are converted exactly.  Outputs are
-``mpf`` / lists of ``mpf`` / lists of lists of ``mpf``.
+with ``tolist()`` are accepted).  Binary floats (Python, NumPy of any width,
+``longdouble`` included) are converted exactly; ``Fraction``, ``Decimal`` and
+``flint.fmpq`` from their exact ratio, correctly rounded once at the working
+precision (never through ``float``).  Outputs are ``mpf`` / lists of ``mpf`` /
+lists of lists of ``mpf``.
 
 mpmath's exponent range is unbounded, so these are the ground truth exactly
 where float64 underflows (e.g. :math:`e^{-10^4}`).
@@ -24,6 +27,7 @@ where float64 underflows (e.g. :math:`e^{-10^4}`).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,13 +52,33 @@ _GUARD = 10
 
 
 def _num(v: Any) -> mpmath.mpf:
+    """One real number as an ``mpf`` at the working precision.
+
+    ``mpf`` and ints (exact up to the working precision) as they are; strings parsed by
+    mpmath; anything with an exact integer ratio (``float``, NumPy floats of every width
+    including ``longdouble``, ``Fraction``, ``Decimal``) or ``numerator``/``denominator``
+    (``flint.fmpq``) from that ratio, **correctly rounded once** (binary floats: exactly).
+    NaN and infinities keep their value.
+    """
     if isinstance(v, mpmath.mpf):
         return +v
     if isinstance(v, str):
         return mp.mpf(v)
-    if isinstance(v, int) and not isinstance(v, bool):
-        return mp.mpf(v)
-    return mp.mpf(float(v)) if not isinstance(v, mpmath.mpf) else v
+    if isinstance(v, bool):
+        raise TypeError(f"expected a real number; got {v!r}")
+    if isinstance(v, numbers.Integral):
+        return mp.mpf(int(v))
+    ratio = getattr(v, "as_integer_ratio", None)
+    if ratio is not None:
+        try:
+            p, q = ratio()
+        except (ValueError, OverflowError):  # NaN, +-inf: exact as floats
+            return mp.mpf(float(v))
+    elif hasattr(v, "numerator") and hasattr(v, "denominator"):  # flint.fmpq (fmpz parts)
+        p, q = int(v.numerator), int(v.denominator)
+    else:
+        return mp.mpf(float(v))
+    return mp.mpf(mpmath.libmp.from_rational(int(p), int(q), mp.prec, mpmath.libmp.round_nearest))
 
 
 def _vec(z: Any) -> list[mpmath.mpf]:

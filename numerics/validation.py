@@ -25,6 +25,14 @@ Documented input policy
   and inf raise ``ValueError``; bool/complex/strings raise ``TypeError``).
   Subnormal sigma is allowed.
 * **alpha** must be a real number ``1 <= alpha < inf``.
+* **Integer parameters** (``max_iter``, ``n_iter``, ``chunk_size``) accept any integer
+  type (``int``, NumPy integers); ``bool``, floats (even integral ones such as ``2.0``)
+  and strings raise ``TypeError``; values below 1 raise ``ValueError``.
+* **Tolerances** (``tol``, ``rtol``) must be real numbers (``TypeError`` otherwise,
+  naming the parameter), finite and ``>= 0`` (``ValueError``).
+* **Masked arrays** (``numpy.ma.MaskedArray``) are rejected with ``TypeError`` naming
+  the parameter: the kernels would silently drop or broadcast the mask; pass
+  ``a.filled(...)`` or the unmasked rows ``a[~a.mask.any(axis=1)].data`` instead.
 * **logits** ``z`` must be at least 1-D, non-empty along ``axis``, contain no NaN
   and no ``+inf``; ``-inf`` entries are allowed (they get probability 0) but a
   slice along ``axis`` that is entirely ``-inf`` raises ``ValueError`` for the
@@ -38,7 +46,7 @@ import math
 import numbers
 from typing import Any
 
-from ._compat import array_namespace, asarray_in, device_of, is_array
+from ._compat import array_namespace, asarray_in, device_of, is_array, is_masked_array
 
 __all__ = [
     "check_alpha",
@@ -47,7 +55,9 @@ __all__ = [
     "check_data",
     "check_instance",
     "check_logits",
+    "check_positive_int",
     "check_sigma",
+    "check_tolerance",
     "DEFAULT_CHUNK_SIZE",
 ]
 
@@ -89,8 +99,8 @@ def check_array_float64(x: Any, name: str, xp: Any | None = None) -> tuple[Any, 
     Raises
     ------
     TypeError
-        If ``x`` is a string/bytes, cannot be converted to an array, or has a bool,
-        complex or other non-real-numeric dtype.
+        If ``x`` is a string/bytes or a NumPy masked array, cannot be converted to an
+        array, or has a bool, complex or other non-real-numeric dtype.
 
     Examples
     --------
@@ -102,6 +112,12 @@ def check_array_float64(x: Any, name: str, xp: Any | None = None) -> tuple[Any, 
     ...
     TypeError: X must have a real numeric dtype (integer or floating); got bool
     """
+    if is_masked_array(x):
+        raise TypeError(
+            f"{name} is a numpy masked array; masked entries have no defined value here: "
+            f"pass {name}.filled(value) or drop the masked entries (e.g. the rows "
+            f"{name}[~{name}.mask.any(axis=1)].data)"
+        )
     if xp is None:
         xp = array_namespace(x)
     if not is_array(x):
@@ -371,6 +387,86 @@ def check_alpha(alpha: Any, *, name: str = "alpha") -> float:
     return a
 
 
+def check_positive_int(value: Any, name: str) -> int:
+    """Validate a positive integer parameter (``max_iter``, ``n_iter``): return it as an ``int``.
+
+    Any integer type is accepted (``int``, ``numpy.int64``, ...); ``bool`` is not an
+    integer here, and floats are rejected even when integral (``2.0``).
+
+    Parameters
+    ----------
+    value : int
+        The parameter value, ``>= 1``.
+    name : str
+        Name of the parameter, used in error messages.
+
+    Returns
+    -------
+    int
+        ``value`` as a Python int.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is a bool or not an integer (float, string, None, ...).
+    ValueError
+        If ``value < 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_positive_int(np.int64(5), "max_iter")
+    5
+    >>> check_positive_int(2.0, "max_iter")
+    Traceback (most recent call last):
+    ...
+    TypeError: max_iter must be a positive int; got 2.0 of type float
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive int; got {value!r} of type {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1; got {int(value)}")
+    return int(value)
+
+
+def check_tolerance(value: Any, name: str) -> float:
+    """Validate a tolerance (``tol``, ``rtol``): a finite real number ``>= 0``.
+
+    Parameters
+    ----------
+    value : real scalar
+        The tolerance (Python/NumPy real, or a 0-d / one-element array).
+    name : str
+        Name of the parameter, used in error messages.
+
+    Returns
+    -------
+    float
+        ``value`` as a Python float.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is a bool, complex, string, an array of more than one element, or
+        not convertible to float.
+    ValueError
+        If ``value`` is negative, NaN or infinite.
+
+    Examples
+    --------
+    >>> check_tolerance(0, "tol")
+    0.0
+    >>> check_tolerance("1e-3", "tol")
+    Traceback (most recent call last):
+    ...
+    TypeError: tol must be a real number; got '1e-3'
+    """
+    t = _real_scalar(value, name)
+    if not (t >= 0.0 and math.isfinite(t)):
+        raise ValueError(f"{name} must be finite and >= 0; got {t!r}")
+    return t
+
+
 def check_chunk_size(chunk_size: Any) -> int:
     """``None`` -> :data:`DEFAULT_CHUNK_SIZE`; otherwise a positive int.
 
@@ -378,7 +474,7 @@ def check_chunk_size(chunk_size: Any) -> int:
     ----------
     chunk_size : int or None
         Rows of ``X`` processed per block (memory is ``O(chunk_size * K)``);
-        None for :data:`DEFAULT_CHUNK_SIZE`.
+        None for :data:`DEFAULT_CHUNK_SIZE`.  Any integer type (NumPy integers too).
 
     Returns
     -------

@@ -231,7 +231,10 @@ def _claim(cr: ClaimResult, out_dir: Path | None) -> dict[str, Any]:
         "examples": cr.examples,
         "kinds": _kinds(cr),
         "evidence": ev,
+        "deviations": [auto(x) for x in cr.deviations],
+        "testbed_errors": [auto(x) for x in cr.testbed_errors],
         "sharper": [e for e in ev if e["role"] == "sharper" and e["status_raw"] == "passed"],
+        "instead": [e for e in ev if e["role"] == "instead"],
         "witnesses": [e for e in ev if e["status_raw"] == "failed" and e["role"] in ("paper", "hypothesis")],
         "conditions": [e for e in ev if e["role"] == "condition" and e["status_raw"] == "passed"],
     }
@@ -240,7 +243,8 @@ def _claim(cr: ClaimResult, out_dir: Path | None) -> dict[str, Any]:
 def _raw_fields(results: Sequence[ClaimResult]) -> list[str]:
     fields: list[str] = []
     for cr in results:
-        fields += [cr.claim.statement, cr.claim.precise, *cr.claim.conventions, cr.condition or ""]
+        fields += [cr.claim.statement, cr.claim.precise, *cr.claim.conventions, cr.condition or "",
+                   *cr.deviations, *cr.testbed_errors]
         for r in cr.results:
             fields += [r.latex or "", r.condition or "", r.description, r.summary,
                        str(r.data.get("strategy") or "")]
@@ -269,6 +273,7 @@ def render_verification(
     return env.get_template("verification.tex.j2").render(
         claims=claims,
         errata=[c for c in claims if c["verdict_raw"] in ERRATA_VERDICTS],
+        testbed_errors=[c for c in claims if c["testbed_errors"]],
         verdict_counts=[(_verdict(v), VERDICT_LABELS[v], counts.get(v, 0)) for v in VERDICTS],
         n_claims=len(claims),
         n_evidence=sum(len(cr.results) for cr in results),

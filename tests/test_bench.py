@@ -16,7 +16,6 @@ from kmrbf.bench import (
     nnz_fraction,
     peak_memory,
     run_bench,
-    run_sparsity_bench,
     sparse_accumulate,
 )
 
@@ -86,10 +85,13 @@ def test_sparse_accumulation_equals_dense(seed, f, shape):
     assert np.all(np.abs(entmax_sparse_step(X, M, f * g) - ref) <= bound)
 
 
-def test_run_sparsity_bench_tiny():
-    rows = run_sparsity_bench([300], [3], [2], [0.1, 4.0], repeat=1)
+def test_run_ratio_bench_tiny_sparsity_grows_with_sigma():
+    from kmrbf.bench import run_ratio_bench
+
+    rows = run_ratio_bench([300], [3], [2], [0.1, 4.0], repeat=2)
     assert len(rows) == 2 and rows[0]["nnz_fraction"] < rows[1]["nnz_fraction"]
-    assert all(r[c] > 0 for r in rows for c in ("acc_dense", "acc_sparse", "lloyd", "entmax_sparse"))
+    assert all(len(r["times"][c]) == 2 and min(r["times"][c]) > 0 for r in rows
+               for c in ("acc_dense", "acc_sparse", "lloyd", "entmax_sparse", "entmax_dense"))
 
 
 def test_make_problem_is_seeded_and_draws_centroids_from_the_data():
@@ -116,6 +118,49 @@ def test_formatted_tables_carry_every_row():
     rows = run_bench([200], [2], [2], repeat=1, methods=("lloyd", "softmax"))
     text = format_bench(rows, fit_exponents(rows))
     assert "lloyd [ms]" in text and "softmax [ms]" in text and "fitted exponents" in text
-    srows = run_sparsity_bench([200], [3], [2], [0.5], repeat=1)
+    from kmrbf.bench import run_ratio_bench
+
+    srows = run_ratio_bench([200], [3], [2], [0.5], repeat=2)
     stext = format_sparsity(srows)
     assert len(stext.splitlines()) == 1 + len(srows) + 1 and "nnz" in stext.splitlines()[0]
+
+
+def test_time_interleaved_rotates_the_order_and_batches_short_calls():
+    from kmrbf.bench import time_interleaved
+
+    calls = []
+    t = time_interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 3, floor=0.0)
+    assert {k: len(v) for k, v in t.items()} == {"a": 3, "b": 3}
+    # warm-up a, b; then rounds a b | b a | a b
+    assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]
+    batched = []
+    time_interleaved({"x": lambda: batched.append(1)}, 2, floor=1e-3)
+    assert len(batched) > 3  # a call far shorter than 1 ms is repeated to fill the floor
+    import pytest
+
+    with pytest.raises(ValueError):
+        time_interleaved({"x": lambda: None}, 0)
+
+
+def test_ratio_band_by_hand_and_its_classification():
+    import pytest
+
+    from kmrbf.bench import classify_ratio, ratio_band
+
+    # min 2, median 2.2 (u = 0.1) over min 1, median 1.05 (u = 0.05): band [2/1.1, 2 * 1.05]
+    b = ratio_band([2.4, 2.0, 2.2], [1.0, 1.05, 1.3])
+    assert b["ratio"] == 2.0 and b["lo"] == pytest.approx(2 / 1.1) and b["hi"] == pytest.approx(2.1)
+    assert classify_ratio(b) == "above" and classify_ratio(b, threshold=2.05) == "undecided"
+    assert classify_ratio(ratio_band([1.0, 1.0], [2.0, 2.0])) == "below"
+    with pytest.raises(ValueError):
+        ratio_band([0.0, 1.0], [1.0])
+
+
+def test_run_ratio_bench_tiny():
+    from kmrbf.bench import run_ratio_bench
+
+    rows = run_ratio_bench([300], [3], [2], [0.1, 4.0], repeat=2)
+    assert len(rows) == 2 and rows[0]["nnz_fraction"] < rows[1]["nnz_fraction"]
+    names = {"lloyd", "entmax_sparse", "entmax_dense", "acc_dense", "acc_sparse"}
+    assert all(set(r["times"]) == names and all(len(v) == 2 and min(v) > 0 for v in r["times"].values())
+               for r in rows)

@@ -121,7 +121,7 @@ def _edit(path: Path) -> None:
     ("kmrbf.claims.kr_t4", "kmrbf/evidence/roundoff.py"),    # imported at module level
     ("kmrbf.claims.kr_t4", "kmrbf.numerics/certify.py"),     # imported inside a function
     ("kmrbf.claims.kr_t4", "kmrbf.numerics/_compat.py"),     # reached through the kernels
-    ("kmrbf.claims.kr_s53", "kmrbf/bench.py"),               # the benchmark kernels
+    ("kmrbf.claims.kr_s53_cost", "kmrbf/bench.py"),               # the benchmark kernels
     ("kmrbf.claims.kr_t2", "kmrbf/evidence/quadratic.py"),   # a helper shared with KR-L1
     ("kmrbf.claims.kr_e12", "kmrbf.theory/derivation.py"),   # the derivation engine
 ])
@@ -140,6 +140,6 @@ def test_editing_an_unrelated_module_keeps_the_key(scratch_tree):
 
     before = {m: source_digest(m, scratch_tree) for m in ("kmrbf.claims.kr_t4", "kmrbf.claims.kr_e12")}
     _edit(scratch_tree["kmrbf"] / "bench.py")
-    _edit(scratch_tree["kmrbf"] / "claims" / "kr_s53.py")
+    _edit(scratch_tree["kmrbf"] / "claims" / "kr_s53_cost.py")
     _edit(scratch_tree["kmrbf.report"] / "render.py")
     assert {m: source_digest(m, scratch_tree) for m in before} == before

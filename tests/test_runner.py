@@ -35,7 +35,7 @@ def test_run_check_runs_in_catalog_order_and_reports_progress(tmp_path):
     messages: list[str] = []
     results = run_check(["VF-E4", "KR-E12"], profile="dev", out_dir=tmp_path, progress=messages.append)
     assert [r.claim.id for r in results] == ["VF-E4", "KR-E12"]
-    assert [r.verdict for r in results] == ["verified", "verified"]
+    assert [r.verdict for r in results] == ["verified_sharper", "verified"]
     assert messages[0] == "(1/2) VF-E4" and messages[-1] == "(2/2) KR-E12: verified"
     doc = results_to_json(results, profile="dev")
     assert doc["profile"] == "dev" and [c["id"] for c in doc["claims"]] == ["VF-E4", "KR-E12"]

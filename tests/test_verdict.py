@@ -6,7 +6,7 @@ import pytest
 
 from kmrbf.claims import get_claim
 from kmrbf.evidence import EvidenceResult
-from kmrbf.verdict import VERDICTS, ClaimResult, aggregate_verdict
+from kmrbf.verdict import RULES, VERDICTS, ClaimResult, aggregate_verdict, rules_table, testbed_errors
 
 
 @pytest.mark.parametrize(
@@ -17,7 +17,7 @@ from kmrbf.verdict import VERDICTS, ClaimResult, aggregate_verdict
         ([("passed", "paper"), ("failed", "sharper")], "verified"),
         ([("conditional", "paper")], "conditional"),
         ([("skipped", "paper")], "inconclusive"),
-        ([("passed", "paper"), ("undecided", "paper")], "verified"),
+        ([("passed", "paper"), ("undecided", "paper")], "inconclusive"),
         ([("undecided", "paper")], "inconclusive"),
         ([("failed", "paper"), ("undecided", "condition")], "refuted"),
         ([("failed", "hypothesis"), ("error", "paper")], "inconclusive"),
@@ -35,3 +35,56 @@ def test_claim_result_sums_and_serialises():
     assert (cr.examples, cr.seconds) == (7, 0.5)
     d = cr.to_dict()
     assert d["id"] == "KR-T2" and d["uses"] == ["KR-L1"] and len(d["evidence"]) == 2
+
+
+def _R(status, role="paper", **kw):
+    return EvidenceResult(status=status, role=role, **kw)
+
+
+#: one example per row of RULES (index = row number - 1), so every row is reached and tested
+ROW_EXAMPLES = [
+    ([_R("passed"), _R("error", "sharper")], "inconclusive"),
+    ([_R("passed"), _R("failed", "hypothesis")], "vacuous"),
+    ([_R("failed"), _R("passed", "condition", condition="K = 1")], "conditional"),
+    ([_R("failed"), _R("passed", "instead"), _R("passed", "sharper")], "refuted"),
+    ([_R("passed"), _R("undecided")], "inconclusive"),
+    ([_R("conditional", condition="on blobs")], "conditional"),
+    ([_R("passed", "sharper")], "inconclusive"),
+    ([_R("passed"), _R("passed", "sharper"), _R("failed", "instead")], "verified_sharper"),
+    ([_R("passed"), _R("passed", "sharper"), _R("undecided", "sharper")], "verified"),
+]
+
+
+@pytest.mark.parametrize("row", range(len(RULES)))
+def test_every_rule_row_is_reached_and_gives_its_verdict(row):
+    results, verdict = ROW_EXAMPLES[row]
+    first = next(i for i, r in enumerate(RULES) if r.applies(results))
+    assert first == row and RULES[row].verdict == verdict == aggregate_verdict(results)[0]
+
+
+def test_readme_prints_the_rule_table():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert rules_table() in readme, "README's verdict table differs from kmrbf.verdict.RULES"
+
+
+def test_conditions_are_collected_and_failed_condition_blocks_them():
+    rs = [_R("failed"), _R("passed", "condition", condition="a"), _R("passed", "condition", condition="b")]
+    assert aggregate_verdict(rs) == ("conditional", "a; b")
+    assert aggregate_verdict(rs + [_R("failed", "condition")]) == ("refuted", None)
+
+
+def test_testbed_errors_list_our_failed_checks_only():
+    rs = [_R("failed", name="p"), _R("failed", "sharper", name="s", summary="x"), _R("error", name="e"),
+          _R("failed", "condition", name="c"), _R("failed", "instead", name="i"), _R("undecided", "sharper", name="u"),
+          _R("failed", "hypothesis", name="h")]
+    assert testbed_errors(rs) == ["s (sharper): failed: x", "e (paper): error", "c (condition): failed",
+                                  "i (instead): failed"]
+
+
+def test_a_rule_is_plain_data():
+    from kmrbf.verdict import Rule
+
+    r = Rule("always", "verified", lambda rs: True)
+    assert r.applies([]) and r.verdict == "verified" and RULES[-1].when == "every `paper` evidence passed"

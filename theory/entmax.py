@@ -21,10 +21,10 @@ import mpmath
 import sympy as sp
 
 from .derivation import Derivation
-from .obligations import Computed, Identity, NumericCheck
+from .obligations import Computed, Identity, NumericCheck, Sign
 from .spotcheck import DPS, numeric_sign_check, uniform_sampler
 
-__all__ = ["entmax15_jacobian", "entmax_one_hot", "mp_entmax_bisect"]
+__all__ = ["entmax15_jacobian", "entmax_one_hot", "entmax_one_hot_sharp", "mp_entmax_bisect"]
 
 
 def mp_entmax_bisect(z: list, alpha, n_iter: int = 200) -> list:
@@ -98,21 +98,76 @@ def entmax15_jacobian() -> Derivation:
     return D
 
 
-@functools.lru_cache(maxsize=None)
-def entmax_one_hot() -> Derivation:
-    r"""Exact one-hot condition: :math:`\operatorname{entmax}_\alpha(z)=e_1` iff :math:`z_1-z_j\ge1/(\alpha-1)` for all :math:`j\ne1`."""
-    alpha = sp.Symbol("alpha", positive=True)
+def _one_hot_symbols():
     a1 = sp.Symbol("a", positive=True)  # a = alpha - 1 > 0
     z1, zj, g = sp.symbols("z_1 z_j g", real=True)
+    sig, t = sp.symbols("sigma t", positive=True)
+    return a1, z1, zj, g, sig, t
+
+
+def _bisect_one_hot_numeric(side: str):
+    """50-digit bisection entmax at random alpha: one-hot with the runner-up just beyond the gap 1/(alpha-1)
+    (``side="above"``), not one-hot just inside it (``side="below"``)."""
+
+    def numeric(rg: random.Random, n: int) -> tuple[int, str | None]:
+        with mpmath.workdps(DPS):
+            for m in range(n):
+                al = 1 + mpmath.mpf(rg.randrange(100, 2000)) / 1000
+                gap = 1 / (al - 1)
+                f = 1 + mpmath.mpf(rg.randrange(1, 500)) / 1000
+                if side == "above":
+                    p = mp_entmax_bisect([mpmath.mpf(0), -gap * f, -3 * gap], al)
+                    if abs(p[0] - 1) > mpmath.mpf(10) ** -40:
+                        return m + 1, f"alpha = {al}: gap {f} x 1/(alpha-1) -> {p}, not one-hot"
+                else:
+                    p = mp_entmax_bisect([mpmath.mpf(0), -gap * (2 - f), -3 * gap], al)
+                    if not p[1] > 0:
+                        return m + 1, f"alpha = {al}: gap {2 - f} x 1/(alpha-1) -> {p}, still one-hot"
+        return n, None
+
+    return numeric
+
+
+@functools.lru_cache(maxsize=None)
+def entmax_one_hot() -> Derivation:
+    r"""Exact one-hot for :math:`\alpha>1` (KR-T5 as stated): :math:`z_1-z_j\ge1/(\alpha-1)\ \forall j\ne1\Rightarrow\operatorname{entmax}_\alpha(z)=e_1`."""
+    a1, z1, zj, g, sig, t = _one_hot_symbols()
     D = Derivation(
-        "KR-T5 (sharper): exact one-hot condition for alpha-entmax",
-        r"For $\alpha>1$: $\operatorname{entmax}_\alpha(z)=e_1$ iff $z_1-z_j\ge1/(\alpha-1)$ for every $j\ne1$. With "
-        r"$z=-d/\sigma$: exactly one-hot at the unique argmin iff $\sigma\le(\alpha-1)(d_{(2)}-d_{(1)})$.",
+        "KR-T5: exact one-hot for alpha-entmax below a positive temperature",
+        r"For $\alpha>1$: if $z_1-z_j\ge1/(\alpha-1)$ for every $j\ne1$ then $\operatorname{entmax}_\alpha(z)=e_1$. With "
+        r"$z=-d/\sigma$: exactly one-hot at the unique argmin once $\sigma\le(\alpha-1)(d_{(2)}-d_{(1)})$, so the limit "
+        r"$\sigma\to0$ is reached at a positive temperature.",
     )
     tau = a1 * z1 - 1
     D.step(r"Support $\{1\}$ forces $((\alpha-1)z_1-\tau)^{1/(\alpha-1)}=1$, i.e.", sp.Eq(sp.Symbol("tau"), tau))
     D.oblige(Identity("p_1 = 1 at tau = (alpha-1) z_1 - 1", (a1 * z1 - tau) ** (1 / a1), sp.Integer(1),
                       sampler=uniform_sampler({a1: (0, 3), z1: (-3, 3)})))
+    s = sp.Symbol("s", nonnegative=True)   # the gap's excess over 1/(alpha-1)
+    excess = sp.simplify((a1 * zj - tau).subs(zj, z1 - (1 / a1 + s)))
+    D.step(r"At a gap $z_1-z_j=1/(\alpha-1)+s$, $s\ge0$:", sp.Eq(sp.Symbol(r"(\alpha-1)z_j-\tau"), excess))
+    D.oblige(Sign("gap >= 1/(alpha-1) => p_j = 0", excess, "<=",
+                  sampler=uniform_sampler({a1: (sp.Rational(1, 10), 3), s: (0, 3)}),
+                  statement=r"(\alpha-1)z_j-\tau=-(\alpha-1)s\le0\ \text{at}\ z_1-z_j=\tfrac1{\alpha-1}+s\Rightarrow p_j=0"))
+    D.oblige(Identity("logit gap of z = -d/sigma", (-(0) / sig) - (-(t) / sig), t / sig,
+                      statement=r"z_1-z_j=(d_j-d_1)/\sigma=t/\sigma"))
+    w = sp.Symbol("w", nonnegative=True)   # sigma = (alpha-1) t/(1 + w) covers 0 < sigma <= (alpha-1) t
+    margin = sp.simplify((t / sig - 1 / a1).subs(sig, a1 * t / (1 + w)))
+    D.oblige(Sign("sigma <= (alpha-1) t => logit gap >= 1/(alpha-1)", margin, ">=",
+                  sampler=uniform_sampler({a1: (sp.Rational(1, 10), 3), w: (0, 5), t: (sp.Rational(1, 10), 5)}),
+                  statement=r"\sigma=\tfrac{(\alpha-1)t}{1+w}\ (w\ge0)\Rightarrow\tfrac t\sigma-\tfrac1{\alpha-1}=\tfrac w{\alpha-1}\ge0"))
+    D.oblige(NumericCheck("bisection: one-hot just beyond the gap 1/(alpha-1)", r"z_1-z_j>\tfrac1{\alpha-1}\Rightarrow e_1",
+                          _bisect_one_hot_numeric("above")))
+    D.conclusion = (r"For $\alpha>1$ the output is exactly one-hot once the top logit gap is $\ge1/(\alpha-1)$; for $z=-d/\sigma$ "
+                    r"this holds for all $\sigma\le(\alpha-1)\min_{j\ne1}(d_j-d_1)$ (1.5-entmax: $\sigma\le\Delta/2$), so the limit "
+                    r"$\sigma\to0$ is reached at a positive temperature.")
+    return D
+
+
+def _sharp_threshold_obligations() -> list:
+    """The 'only if' half (ours): the solution sets of p_j = 0 and of the sigma condition are exactly the
+    half-lines, and just inside the gap the runner-up keeps mass (50-digit bisection)."""
+    a1, z1, zj, g, sig, t = _one_hot_symbols()
+    tau = a1 * z1 - 1
 
     def condition():
         # p_j = 0 iff (alpha-1) z_j - tau <= 0 iff g = z_1 - z_j >= 1/(alpha-1)
@@ -121,37 +176,29 @@ def entmax_one_hot() -> Derivation:
         ok = sol == sp.Interval(1 / a1, sp.oo)
         return ok, f"(alpha-1) z_j - tau <= 0 iff z_1 - z_j in {sol}", None if ok else f"solution set {sol}"
 
-    D.oblige(Computed("p_j = 0 iff gap >= 1/(alpha-1)", r"(\alpha-1)z_j-\tau\le0\iff z_1-z_j\ge\tfrac1{\alpha-1}", condition,
-                      method="solve_univariate_inequality"))
-    sig, t = sp.symbols("sigma t", positive=True)
-    D.oblige(Identity("logit gap of z = -d/sigma", (-(0) / sig) - (-(t) / sig), t / sig,
-                      statement=r"z_1-z_j=(d_j-d_1)/\sigma=t/\sigma"))
-
     def sigma_cond():
         sol = sp.solve_univariate_inequality(t / sig >= 1 / a1, sig, relational=False)
         ok = sol == sp.Interval.Lopen(0, a1 * t)
         return ok, f"t/sigma >= 1/(alpha-1) iff sigma in {sol}", None if ok else f"solution set {sol}"
 
-    D.oblige(Computed("one-hot iff sigma <= (alpha-1) t", r"t/\sigma\ge\tfrac1{\alpha-1}\iff0<\sigma\le(\alpha-1)t", sigma_cond,
-                      method="solve_univariate_inequality"))
+    return [
+        Computed("p_j = 0 iff gap >= 1/(alpha-1)", r"(\alpha-1)z_j-\tau\le0\iff z_1-z_j\ge\tfrac1{\alpha-1}", condition,
+                 method="solve_univariate_inequality"),
+        Computed("one-hot iff sigma <= (alpha-1) t", r"t/\sigma\ge\tfrac1{\alpha-1}\iff0<\sigma\le(\alpha-1)t", sigma_cond,
+                 method="solve_univariate_inequality"),
+        NumericCheck("bisection: not one-hot just inside the gap 1/(alpha-1)", r"\text{threshold }1/(\alpha-1)\text{ is sharp}",
+                     _bisect_one_hot_numeric("below")),
+    ]
 
-    def numeric(rg: random.Random, n: int) -> tuple[int, str | None]:
-        with mpmath.workdps(DPS):
-            for m in range(n):
-                al = 1 + mpmath.mpf(rg.randrange(100, 2000)) / 1000
-                gap = 1 / (al - 1)
-                z = [mpmath.mpf(0), -gap * (1 + mpmath.mpf(rg.randrange(1, 500)) / 1000), -3 * gap]
-                p_in = mp_entmax_bisect(z, al)
-                z2 = [mpmath.mpf(0), -gap * (1 - mpmath.mpf(rg.randrange(1, 500)) / 1000), -3 * gap]
-                p_out = mp_entmax_bisect(z2, al)
-                if abs(p_in[0] - 1) > mpmath.mpf(10) ** -40 or not p_out[1] > 0:
-                    return m + 1, f"alpha = {al}: gap just above -> {p_in}; just below -> {p_out}"
-        return n, None
 
-    D.oblige(NumericCheck("bisection: one-hot just above the gap, not just below", r"\text{threshold }1/(\alpha-1)\text{ is sharp}",
-                          numeric))
-    D.data = {"alpha": str(alpha)}
-    D.conclusion = (r"For $\alpha>1$ the output is exactly one-hot iff the top logit gap is $\ge1/(\alpha-1)$; for $z=-d/\sigma$ "
-                    r"this holds for all $\sigma\le(\alpha-1)\min_{j\ne1}(d_j-d_1)$ (1.5-entmax: $\sigma\le\Delta/2$), so the limit "
-                    r"$\sigma\to0$ is reached at a positive temperature.")
+@functools.lru_cache(maxsize=None)
+def entmax_one_hot_sharp() -> Derivation:
+    r"""The one-hot threshold is sharp (ours): :math:`\operatorname{entmax}_\alpha(z)=e_1` **iff** :math:`z_1-z_j\ge1/(\alpha-1)`."""
+    D = Derivation(
+        "KR-T5 (sharper): the one-hot threshold is sharp",
+        r"For $\alpha>1$: $\operatorname{entmax}_\alpha(z)=e_1$ iff $z_1-z_j\ge1/(\alpha-1)$ for every $j\ne1$; with "
+        r"$z=-d/\sigma$: exactly one-hot iff $\sigma\le(\alpha-1)(d_{(2)}-d_{(1)})$ -- no larger temperature will do.",
+    )
+    D.oblige(*_sharp_threshold_obligations())
+    D.conclusion = (r"The threshold is sharp: for $\sigma>(\alpha-1)(d_{(2)}-d_{(1)})$ the runner-up keeps positive mass.")
     return D

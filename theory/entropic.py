@@ -95,8 +95,7 @@ def kr_e12() -> Derivation:
     D = Derivation(
         "KR-E12: softmax minimises the entropic functional",
         r"For $\sigma>0$ and any $d\in\mathbb R^K$, $\arg\min_{r\in\Delta^{K-1}}\sum_k r_kd_k+\sigma\sum_kr_k\log r_k"
-        r"=\bigl(e^{-d_k/\sigma}/\sum_je^{-d_j/\sigma}\bigr)_k$, uniquely, with minimum $-\sigma\log\sum_ke^{-d_k/\sigma}=G_\sigma$,"
-        r" and $W_\sigma-G_\sigma=\sigma H(r)$.",
+        r"=\bigl(e^{-d_k/\sigma}/\sum_je^{-d_j/\sigma}\bigr)_k$, uniquely, with minimum $-\sigma\log\sum_ke^{-d_k/\sigma}=G_\sigma$.",
     )
     Lag = sp.Sum(r[k] * d[k] + sigma * r[k] * sp.log(r[k]), (k, 1, K)) + nu * (sp.Sum(r[k], (k, 1, K)) - 1)
     D.step(r"Lagrangian for one point (general $K$, indexed sums):", sp.Eq(sp.Symbol(r"\mathcal{L}"), Lag))
@@ -170,17 +169,25 @@ def kr_e12() -> Derivation:
     D.oblige(NumericCheck("numeric minimality on the simplex (K=3)",
                           r"F_\sigma(r^*)=G_\sigma\le F_\sigma(q)\ \text{at random}\ q\in\Delta^2",
                           _simplex_min_numeric(3)))
-    # W - G = sigma H (general K and K = 3)
+    D.conclusion = (r"The stationary point is the softmax for every $K$; $\operatorname{diag}(\sigma/r)\succ0$ makes it the unique "
+                    r"minimiser; its value is $G_\sigma$ (the identity $W_\sigma-G_\sigma=\sigma H$ belongs to KR-S32).")
+    return D
+
+
+def _w_minus_g_identity() -> Identity:
+    r""":math:`W_\sigma-G_\sigma=\sigma H(r)` per point, general :math:`K` (indexed sums), numeric stand-in at :math:`K=3`."""
+    logr = -d[k] / sigma - sp.log(Z)
+    Zs = sp.Sum(sp.exp(-d[k] / sigma), (k, 1, K))
     Hsum = -sp.Sum(sp.exp(-d[k] / sigma) / Z * logr, (k, 1, K))
     Wsum = sp.Sum(sp.exp(-d[k] / sigma) / Z * d[k], (k, 1, K))
+    d3 = _dsyms(3)
+    sm3 = softmax_exprs(d3)
+    z3 = sum(sp.exp(-x / sigma) for x in d3)
     W3 = sum(q * x for q, x in zip(sm3, d3))
     H3e = -sum(q * sp.log(q) for q in sm3)
-    D.oblige(Identity("W - G = sigma H (general K)", (Wsum + sigma * sp.log(Z)).subs(Z, Zs), (sigma * Hsum).subs(Z, Zs),
-                      statement=r"W_\sigma-G_\sigma=\sigma H(r^*),\ H(r)=-\sum_kr_k\log r_k",
-                      numeric_lhs=W3 + sigma * sp.log(z3), numeric_rhs=sigma * H3e, sampler=samp3))
-    D.conclusion = (r"The stationary point is the softmax for every $K$; $\operatorname{diag}(\sigma/r)\succ0$ makes it the unique "
-                    r"minimiser; its value is $G_\sigma$ and $W_\sigma-G_\sigma=\sigma H$.")
-    return D
+    return Identity("W - G = sigma H (general K)", (Wsum + sigma * sp.log(Z)).subs(Z, Zs), (sigma * Hsum).subs(Z, Zs),
+                    statement=r"W_\sigma-G_\sigma=\sigma H(r),\ H(r)=-\sum_kr_k\log r_k",
+                    numeric_lhs=W3 + sigma * sp.log(z3), numeric_rhs=sigma * H3e, sampler=_d_sampler(d3))
 
 
 @functools.lru_cache(maxsize=None)
@@ -222,7 +229,8 @@ def kr_s32() -> Derivation:
                                     statement=r"1-e^{-x}\ge0\ (x\ge0)\Rightarrow S\le K\Rightarrow\log S\le\log K"))
     D.oblige(LimitIs("G -> F0 (squeeze: 0 <= a - G <= sigma log 3)", sigma * sp.log(3), sigma, 0, 0,
                      statement=r"0\le a-G_\sigma\le\sigma\log3\to0"))
-    # entropy bounds
+    # W - G = sigma H, then the entropy bounds
+    D.oblige(_w_minus_g_identity())
     q1, q2 = sp.symbols("q_1 q_2", positive=True)
     q3 = 1 - q1 - q2
     H = -(q1 * sp.log(q1) + q2 * sp.log(q2) + q3 * sp.log(q3))

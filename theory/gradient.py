@@ -23,10 +23,10 @@ import functools
 import sympy as sp
 
 from .derivation import Derivation
-from .obligations import Computed, Identity, LimitIs
+from .obligations import Computed, Identity, LimitIs, Sign
 from .spotcheck import uniform_sampler
 
-__all__ = ["kr_l1", "kr_t2", "kr_t2_grad"]
+__all__ = ["kr_l1", "kr_l1_convention", "kr_t2", "kr_t2_convention", "kr_t2_grad", "kr_t2_grad_extra_bound"]
 
 i, n = sp.symbols("i n", integer=True, positive=True)
 w = sp.IndexedBase("w", positive=True)
@@ -64,8 +64,7 @@ def kr_l1() -> Derivation:
     D = Derivation(
         "KR-L1: soft centroid as the gradient-descent fixed point",
         r"$L(\mu)=\tfrac12\sum_iw_i\lVert x_i-\mu\rVert^2$, $S=\sum_iw_i>0$: $\mu\leftarrow\mu-\eta\nabla L$ converges to "
-        r"$\bar x_w=\sum_iw_ix_i/S$ from every start iff $0<\eta<2/S$, and $\eta=1/S$ lands on $\bar x_w$ in one step. "
-        r"Without the $\tfrac12$: iff $0<\eta<1/S$, one step at $\eta=1/(2S)$.",
+        r"$\bar x_w=\sum_iw_ix_i/S$ from every start iff $0<\eta<2/S$, and $\eta=1/S$ lands on $\bar x_w$ in one step.",
     )
     L = sp.Sum(w[i] * (x[i] - mu) ** 2, (i, 1, n)) / 2
     Ssum, Tsum = sp.Sum(w[i], (i, 1, n)), sp.Sum(w[i] * x[i], (i, 1, n))
@@ -91,12 +90,39 @@ def kr_l1() -> Derivation:
                       step.subs(eta, 1 / Ssum), xbar,
                       numeric_lhs=(mu - eta * sp.diff(L3, mu)).subs(eta, 1 / S3), numeric_rhs=T3 / S3,
                       sampler=uniform_sampler(rng), statement=r"\mu-\tfrac1S\nabla L(\mu)=\bar x_w\ \text{for every}\ \mu"))
+    D.conclusion = (r"Convergence from every start iff $0<\eta<2/S$ (factor $|1-\eta S|^t$); $\eta=1/S$ is exact in one step "
+                    r"(with the $\tfrac12$ in $L$; the convention without it is our finding, "
+                    r"a separate derivation).")
+    return D
+
+
+def _no_half_obligations(weighted: bool) -> list:
+    r"""Our finding on the factor convention (SPEC KR-L1/KR-T2): without the :math:`\tfrac12` the
+    gradient doubles, so convergence needs :math:`0<\eta<1/S` and one step lands at :math:`\eta=1/(2S)`
+    (:math:`\eta=1/(2n)` for unit weights).  Kept apart from the paper's obligations so that a slip
+    here cannot refute the paper's lemma."""
+    m = 3 if weighted else 4
+    xs, ws, rng = _concrete(m, weighted=weighted)
+    Lm = sum(wk * (xk - mu) ** 2 for wk, xk in zip(ws, xs)) / 2
+    Sm, Tm = sum(ws), sum(wk * xk for wk, xk in zip(ws, xs))
+    g2 = sp.diff(2 * Lm, mu)
+    if weighted:
+        return [_contraction_range(2 * S, 1 / S),
+                Identity("no 1/2: one step at eta = 1/(2S)", mu - g2 / (2 * Sm), Tm / Sm, sampler=uniform_sampler(rng))]
+    return [Identity("without the 1/2: eta = 1/(2n)", mu - g2 / (2 * m), Tm / m, sampler=uniform_sampler(rng))]
+
+
+@functools.lru_cache(maxsize=None)
+def kr_l1_convention() -> Derivation:
+    r"""Factor convention of Lemma 1 (ours): without the :math:`\tfrac12`, :math:`0<\eta<1/S` and one step at :math:`1/(2S)`."""
+    D = Derivation(
+        "KR-L1 (sharper): the factor convention",
+        r"For $L(\mu)=\sum_iw_i\lVert x_i-\mu\rVert^2$ (no $\tfrac12$) the gradient doubles: GD converges iff "
+        r"$0<\eta<1/S$, and $\eta=1/(2S)$ lands on $\bar x_w$ in one step -- every step size of Lemma 1 halves.",
+    )
     D.step(r"Without the factor $\tfrac12$ the gradient doubles: slope $1-2\eta S$.")
-    g2 = sp.diff(2 * L3, mu)
-    D.oblige(_contraction_range(2 * S, 1 / S))
-    D.oblige(Identity("no 1/2: one step at eta = 1/(2S)", mu - g2 / (2 * S3), T3 / S3, sampler=uniform_sampler(rng)))
-    D.conclusion = (r"Convergence from every start iff $0<\eta<2/S$ (factor $|1-\eta S|^t$); $\eta=1/S$ is exact in one step. "
-                    r"Convention: the $\tfrac12$ in $L$; without it every step size halves.")
+    D.oblige(*_no_half_obligations(True))
+    D.conclusion = r"Without the $\tfrac12$ every step size halves: $0<\eta<1/S$, one step at $\eta=1/(2S)$."
     return D
 
 
@@ -106,7 +132,7 @@ def kr_t2() -> Derivation:
     D = Derivation(
         "KR-T2: the K-means update is one gradient step",
         r"$L(M)=\tfrac12\sum_k\sum_{i\in C_k}\lVert x_i-\mu_k\rVert^2$: $\mu_k-\frac1{|C_k|}\nabla_{\mu_k}L=\operatorname{mean}(C_k)$ "
-        r"from every $\mu_k$. The paper's $\eta=1/|C_k|$ needs the factor $\tfrac12$; without it $\eta_k=1/(2|C_k|)$.",
+        r"from every $\mu_k$.",
     )
     Lk = sp.Sum((x[i] - mu) ** 2, (i, 1, n)) / 2
     D.step(r"Cluster $k$ with $n=|C_k|$ points, one coordinate ($L$ is separable over clusters and coordinates):",
@@ -133,10 +159,21 @@ def kr_t2() -> Derivation:
             D.oblige(Identity(f"vector case (D=2, K=2): cluster {c + 1}, coordinate {dim + 1}",
                               m - sp.diff(Lv, m) / len(cell), sum(X[a, dim] for a in cell) / len(cell),
                               sampler=uniform_sampler(vs)))
-    D.oblige(Identity("without the 1/2: eta = 1/(2n)", mu - sp.diff(2 * L4, mu) / 8, sum(xs) / 4,
-                      sampler=uniform_sampler(rng)))
     D.conclusion = (r"One step with $\eta_k=1/|C_k|$ on $\tfrac12\sum\lVert x_i-\mu_k\rVert^2$ gives $\operatorname{mean}(C_k)$ "
-                    r"exactly, from any $\mu_k$, for every $n$ (and $\eta_k=1/(2|C_k|)$ without the $\tfrac12$).")
+                    r"exactly, from any $\mu_k$, for every $n$.")
+    return D
+
+
+@functools.lru_cache(maxsize=None)
+def kr_t2_convention() -> Derivation:
+    r"""Factor convention of Theorem 2 (ours): without the :math:`\tfrac12`, :math:`\eta_k=1/(2|C_k|)`."""
+    D = Derivation(
+        "KR-T2 (sharper): the factor convention",
+        r"The paper's $\eta_k=1/|C_k|$ needs the factor $\tfrac12$ in $L$; for "
+        r"$L=\sum_k\sum_{i\in C_k}\lVert x_i-\mu_k\rVert^2$ one step gives $\operatorname{mean}(C_k)$ at $\eta_k=1/(2|C_k|)$.",
+    )
+    D.oblige(*_no_half_obligations(False))
+    D.conclusion = r"Without the $\tfrac12$ the K-means step size is $\eta_k=1/(2|C_k|)$."
     return D
 
 
@@ -192,6 +229,51 @@ def kr_t2_grad() -> Derivation:
     D.oblige(LimitIs("extra term of the far centroid r_2 (d_2 - dbar)/sigma -> 0", r2[1] * (t - r2[1] * t) / sigma, sigma, 0, 0,
                      sampler=uniform_sampler({t: (sp.Rational(1, 10), 3)})))
     D.conclusion = (r"$\nabla G_\sigma$ has no responsibility-derivative term (so $\eta_k=1/(2\sum_ir_{ik})$ gives the soft centroid); "
-                    r"$\nabla W_\sigma$ carries the factor $1-(d_{ik}-\bar d_i)/\sigma$, whose extra part is "
-                    r"$O((t/\sigma)e^{-t/\sigma})\to0$ at margin $t>0$.")
+                    r"$\nabla W_\sigma$ carries the factor $1-(d_{ik}-\bar d_i)/\sigma$, whose extra part vanishes as "
+                    r"$\sigma\to0$ at margin $t>0$ (its rate, our finding, is a separate derivation).")
+    return D
+
+
+def _extra_term_exprs() -> tuple[sp.Symbol, dict[str, sp.Expr], sp.Expr]:
+    """K = 2, one point at the nearest centroid's gap 0 and the other's gap t > 0: the two extra terms
+    r_k (d_k - dbar)/sigma in magnitude, and the per-term bound (t/sigma) e^{-t/sigma}."""
+    from .entropic import sigma, softmax_exprs
+
+    t = sp.Symbol("t", positive=True)
+    r2 = softmax_exprs([sp.Integer(0), t])
+    terms = {"nearest": r2[0] * (r2[1] * t) / sigma,           # |r_1 (d_1 - dbar)|/sigma, d_1 - dbar = -r_2 t
+             "far": r2[1] * (t - r2[1] * t) / sigma}            # r_2 (d_2 - dbar)/sigma, d_2 - dbar = r_1 t
+    return t, terms, t / sigma * sp.exp(-t / sigma)
+
+
+@functools.lru_cache(maxsize=None)
+def kr_t2_grad_extra_bound() -> Derivation:
+    r"""The bound on the extra term of :math:`\nabla W_\sigma` (ours): each term :math:`\le(t/\sigma)e^{-t/\sigma}`."""
+    from .entropic import sigma
+
+    D = Derivation(
+        "KR-T2-grad (sharper): the rate of the extra term",
+        r"For $K=2$ at gap $t>0$ both responsibility-derivative terms equal "
+        r"$\frac{(t/\sigma)e^{-t/\sigma}}{(1+e^{-t/\sigma})^2}\le\frac t\sigma e^{-t/\sigma}$; summed over points and "
+        r"centroids this is the bound $B_k=\tfrac{2(K-1)}\sigma e^{-\Delta/\sigma}\sum_i\lVert\mu_k-x_i\rVert s_i$.",
+    )
+    t, terms, bound = _extra_term_exprs()
+    closed = bound / (1 + sp.exp(-t / sigma)) ** 2
+    samp = uniform_sampler({t: (sp.Rational(1, 10), 3), sigma: (sp.Rational(1, 4), 3)})
+    for name, term in terms.items():
+        D.oblige(Identity(f"{name} centroid: extra term in closed form", term, closed, sampler=samp,
+                          statement=r"\frac{r_k\lvert d_k-\bar d\rvert}\sigma=\frac{(t/\sigma)e^{-t/\sigma}}{(1+e^{-t/\sigma})^2}"))
+    u, q = sp.symbols("u q", positive=True)   # u = t/sigma, q = e^{-u} in (0, 1)
+    gap_form = u * q**2 * (q + 2) / (1 + q) ** 2
+    D.oblige(Identity("bound - closed form = u q^2 (q+2)/(1+q)^2", bound - closed,
+                      gap_form.subs({u: t / sigma, q: sp.exp(-t / sigma)}), sampler=samp,
+                      statement=r"\frac t\sigma e^{-t/\sigma}-\frac{(t/\sigma)e^{-t/\sigma}}{(1+e^{-t/\sigma})^2}"
+                                r"=\frac{uq^2(q+2)}{(1+q)^2},\ u=t/\sigma,\ q=e^{-u}"))
+    D.oblige(Sign("closed form <= (t/sigma) e^{-t/sigma}", gap_form, ">=",
+                  sampler=uniform_sampler({u: (sp.Rational(1, 10), 10), q: (sp.Rational(1, 100), 1)}),
+                  statement=r"\frac{uq^2(q+2)}{(1+q)^2}\ge0\ (u,q>0)"))
+    D.oblige(LimitIs("the bound is attained as sigma -> 0: closed form / bound -> 1", closed / bound, sigma, 0, 1,
+                     sampler=uniform_sampler({t: (sp.Rational(1, 10), 3)})))
+    D.conclusion = (r"Each extra term is $(t/\sigma)e^{-t/\sigma}/(1+e^{-t/\sigma})^2$: at most, and asymptotically equal to, "
+                    r"$(t/\sigma)e^{-t/\sigma}$ -- the rate behind $B_k$.")
     return D

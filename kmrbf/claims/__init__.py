@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import importlib
 
+from ..evidence.collect import EvidenceList
 from ..evidence.model import Claim, Evidence
 from .catalog import CLAIMS
 
-__all__ = ["CLAIMS", "module_name", "all_claims", "get_claim", "evidence_for"]
+__all__ = ["CLAIMS", "module_name", "all_claims", "get_claim", "evidence_for", "deviations_for"]
 
 _BY_ID = {c.id: c for c in CLAIMS}
 
@@ -89,10 +90,30 @@ def evidence_for(claim_id: str) -> list[Evidence]:
     -------
     list of Evidence
     """
+    return list(_evidence_list(claim_id))
+
+
+def deviations_for(claim_id: str) -> tuple[str, ...]:
+    """The choices the paper leaves open that the evidence of ``claim_id`` makes.
+
+    Parameters
+    ----------
+    claim_id : str
+        A SPEC id.
+
+    Returns
+    -------
+    tuple of str
+        As declared by the claim module (``EvidenceList(..., deviations=...)``).
+    """
+    return _evidence_list(claim_id).deviations
+
+
+def _evidence_list(claim_id: str) -> EvidenceList:
     get_claim(claim_id)
     module = importlib.import_module(module_name(claim_id))
     evidence = module.EVIDENCE
     if evidence.claim_id != claim_id:
         raise ValueError(f"{module.__name__}.EVIDENCE holds evidence for {evidence.claim_id!r}, "
                          f"not {claim_id!r}")
-    return list(evidence)
+    return evidence

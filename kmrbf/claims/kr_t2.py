@@ -18,7 +18,11 @@ from ..evidence.strategies import coordinates, instances
 
 __all__: list[str] = []
 
-EVIDENCE = EvidenceList("KR-T2")
+EVIDENCE = EvidenceList("KR-T2", deviations=(
+    r"Convention: $L=\tfrac12\sum_k\sum_{i\in C_k}\lVert x_i-\mu_k\rVert^2$ carries the factor $\tfrac12$ (the "
+    r"paper's $\eta_k=1/\lvert C_k\rvert$ needs it); $\eta_k=1/(2\lvert C_k\rvert)$ without it is our finding "
+    r"(sharper derivation 'factor-convention').",
+))
 
 
 @EVIDENCE.property(
@@ -43,3 +47,4 @@ def check_theorem2(inst, start):
 
 
 EVIDENCE.derivation("kmeans-step", "paper", theory.kr_t2)
+EVIDENCE.derivation("factor-convention", "sharper", theory.kr_t2_convention)

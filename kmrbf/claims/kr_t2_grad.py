@@ -73,6 +73,24 @@ gap) and :math:`b=O(e^{-\Delta/\sigma})` vanish exponentially, so
 :math:`C_k(\Delta_k/\sigma)e^{-\Delta_k/\sigma}(1+O(\sigma/\Delta_k))`, i.e.
 :math:`\sigma\log\lVert\text{step}_k-L_k\rVert=-\Delta_k+\sigma\log(\Delta_k/\sigma)+O(\sigma)`.
 When :math:`c_k=0` the leading terms cancel and the band says nothing (reported, not tested).
+
+Both bounds in both directions.  The paper-role properties check that :math:`B_k`
+(:func:`extra_term_bound`) and the step bound (:func:`step_bound`) hold, with Hypothesis
+``target()`` steering towards the largest ratio; ``bounds-attained`` (sharper) evaluates the same
+two functions on the extremal instance :math:`X=(-a,1+a)`, :math:`M=(0,1)` (one point per cell,
+both gaps :math:`\Delta=1+2a`, all terms collinear), where by direct computation
+
+.. math::
+
+    \frac{\lVert E_0\rVert}{B_0}=\frac1{(1+\varepsilon)^2}\to1,\qquad
+    \frac{\lVert\text{step}_0-L_0\rVert}{\text{bound}_0}
+    =\frac{(1-\varepsilon)\bigl(\tfrac{\Delta}{\sigma(1+\varepsilon)^2}-\tfrac1{1+\varepsilon}\bigr)}
+    {1+\Delta/\sigma}\to1\quad(\sigma\to0),
+
+(:math:`E_0=2\varepsilon\Delta^2/(\sigma(1+\varepsilon)^2)`, :math:`\text{step}_0-L_0=
+\varepsilon\Delta/(1+\varepsilon)-\varepsilon\Delta^2/(\sigma(1+\varepsilon)^2)`, :math:`A^L_0=\Delta`,
+:math:`B_0=2\varepsilon\Delta^2/\sigma`): both bounds are attained as :math:`\sigma\to0`, and the
+measured ratios must equal these closed forms.
 """
 
 from __future__ import annotations
@@ -82,6 +100,8 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from hypothesis import target
+from hypothesis.control import currently_in_test_context
 
 from .. import theory
 from ..evidence import EvidenceList, EvidenceResult, RunContext, Table
@@ -89,13 +109,95 @@ from ..evidence.roundoff import gamma
 from ..evidence.sigma import rel_sigmas
 from ..evidence.strategies import voronoi_instances
 
-__all__ = ['step_rate_band']
+__all__ = ["step_rate_band", "extra_term_bound", "step_bound"]
 
-EVIDENCE = EvidenceList("KR-T2-grad")
+EVIDENCE = EvidenceList("KR-T2-grad", deviations=(
+    r"The bound on the extra term ('give the bound', SPEC) is ours: $B_k=\tfrac{2(K-1)}\sigma e^{-\Delta/\sigma}"
+    r"\sum_i\lVert\mu_k-x_i\rVert s_i$ at any centroids with Voronoi margin $\Delta>0$.",
+    "Attainment of the extra-term and step bounds is measured on a constructed extremal instance "
+    "(X = (-a, 1+a), M = (0, 1)).",
+))
 
 
 EVIDENCE.derivation("gradient-identities", "paper", theory.kr_t2_grad)
 EVIDENCE.derivation("entmax15-jacobian", "paper", theory.entmax15_jacobian)
+EVIDENCE.derivation("extra-term-rate", "sharper", theory.kr_t2_grad_extra_bound)
+
+
+def extra_term_bound(X: np.ndarray, M: np.ndarray, sigma: float, delta: float) -> np.ndarray:
+    r""":math:`B_k=\tfrac{2(K-1)}\sigma e^{-\Delta/\sigma}\sum_i\lVert\mu_k-x_i\rVert s_i`,
+    :math:`s_i=\max_jd_{ij}-\min_jd_{ij}`: the bound on the extra term of :math:`\nabla_{\mu_k}W_\sigma`.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, D)
+        Data.
+    M : ndarray of shape (K, D)
+        Centroids with Voronoi margin ``delta > 0``.
+    sigma : float
+        Temperature.
+    delta : float
+        The margin :math:`\Delta`.
+
+    Returns
+    -------
+    ndarray of shape (K,)
+        :math:`B_k` (module docstring).
+
+    Examples
+    --------
+    >>> B = extra_term_bound(np.array([[-1.0], [2.0]]), np.array([[0.0], [1.0]]), 1.0, 3.0)
+    >>> bool(np.allclose(B, 2 * math.exp(-3.0) * 9))     # 2 eps Delta^2 / sigma
+    True
+    """
+    K = M.shape[0]
+    d = ((X[:, None, :] - M[None]) ** 2).sum(-1)
+    dist = np.sqrt(((M[None, :, :] - X[:, None, :]) ** 2).sum(-1))
+    spread = d.max(1) - d.min(1)
+    return 2 * (K - 1) / sigma * math.exp(-delta / sigma) * (dist * spread[:, None]).sum(0)
+
+
+def step_bound(X: np.ndarray, M: np.ndarray, labels: np.ndarray, sigma: float, delta: float) -> np.ndarray:
+    r""":math:`(\varepsilon A^L_k+B_k/2)/(n_k(1-(K-1)\varepsilon))`: the bound on
+    :math:`\lVert\text{step}_k-L_k\rVert` (module docstring), :math:`\varepsilon=e^{-\Delta/\sigma}`.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, D)
+        Data.
+    M : ndarray of shape (K, D)
+        Centroids with Voronoi margin ``delta > 0``.
+    labels : ndarray of shape (N,)
+        Voronoi cells of ``M`` (all non-empty).
+    sigma : float
+        Temperature with :math:`(K-1)e^{-\Delta/\sigma}<1`.
+    delta : float
+        The margin :math:`\Delta`.
+
+    Returns
+    -------
+    ndarray of shape (K,)
+        The bound per cell (:math:`B_k` from :func:`extra_term_bound`).
+
+    Examples
+    --------
+    >>> X, M = np.array([[-1.0], [2.0]]), np.array([[0.0], [1.0]])
+    >>> b = step_bound(X, M, np.array([0, 1]), 1.0, 3.0)
+    >>> e = math.exp(-3.0)
+    >>> bool(np.allclose(b, (3 * e + 9 * e) / (1 - e)))   # (eps Delta + eps Delta^2/sigma)/(1 - eps)
+    True
+    """
+    K = M.shape[0]
+    eps = math.exp(-delta / sigma)
+    B = extra_term_bound(X, M, sigma, delta)
+    out = np.empty(K)
+    for k in range(K):
+        own = labels == k
+        L = X[own].mean(0)
+        dl = np.sqrt(((X - L) ** 2).sum(1))
+        A = (K - 1) * dl[own].sum() + dl[~own].sum()
+        out[k] = (eps * A + B[k] / 2) / (int(own.sum()) * (1 - (K - 1) * eps))
+    return out
 
 
 def _pieces(X: np.ndarray, M: np.ndarray, sigma: float, delta: float) -> dict[str, Any]:
@@ -106,9 +208,8 @@ def _pieces(X: np.ndarray, M: np.ndarray, sigma: float, delta: float) -> dict[st
     r = np.asarray(nx.responsibilities(X, M, sigma))
     diff = M[None, :, :] - X[:, None, :]  # (N,K,D)
     dist = np.sqrt((diff**2).sum(-1))
-    spread = d.max(1) - d.min(1)
     eps = math.exp(-delta / sigma)
-    B = 2 * (K - 1) / sigma * eps * (dist * spread[:, None]).sum(0)
+    B = extra_term_bound(X, M, sigma, delta)
     grad = np.asarray(nx.grad_W_sigma(X, M, sigma))
     E = grad - 2 * (r[:, :, None] * diff).sum(0)
     dbar = (r * d).sum(1, keepdims=True)
@@ -129,16 +230,18 @@ def t2_extra(vi: tuple[np.ndarray, np.ndarray, np.ndarray, Fraction], t: float) 
     X, M, labels, delta = vi
     sigma = t * float(delta)
     p = _pieces(X, M, sigma, float(delta))
+    e = np.linalg.norm(p["E"], axis=1)
+    if currently_in_test_context() and np.all(p["B"] > 0):
+        target(float((e / p["B"]).max()), label="||E_k|| / B_k")
     for k in range(M.shape[0]):
-        e = float(np.linalg.norm(p["E"][k]))
-        assert e <= p["B"][k] + p["tol"][k], f"k={k}: ||E_k|| = {e!r} > B_k = {p['B'][k]!r}"
+        assert e[k] <= p["B"][k] + p["tol"][k], f"k={k}: ||E_k|| = {e[k]!r} > B_k = {p['B'][k]!r}"
 
 
 @EVIDENCE.property("float64-rbf-step-vs-lloyd", fraction=1.0,
                    strategies={"vi": voronoi_instances(), "t": rel_sigmas()},
                    strategy_summary="as float64-extra-term-bound; sigma = t Delta/ln(2(K-1)) (so (K-1)eps <= 1/2)")
 def t2_step(vi: tuple[np.ndarray, np.ndarray, np.ndarray, Fraction], t: float) -> None:
-    r"""One full-gradient RBF step (:math:`\eta_k=1/(2S_k)`, library ``rbf_gradient_step``) is within
+    r"""One full-gradient RBF step (:math:`\eta_k=1/(2S_k)`, the library's RBF gradient step) is within
     :math:`(\varepsilon A^L_k+B_k/2)/(n_k(1-(K-1)\varepsilon))` of the Lloyd step (module docstring)."""
     from .. import numerics as nx
 
@@ -148,18 +251,71 @@ def t2_step(vi: tuple[np.ndarray, np.ndarray, np.ndarray, Fraction], t: float) -
     p = _pieces(X, M, sigma, float(delta))
     step = np.asarray(nx.rbf_gradient_step(X, M, sigma))
     L = np.stack([X[labels == k].mean(0) for k in range(K)])
-    eps = p["eps"]
-    R = float(np.abs(X).max() + np.abs(M).max())
+    bound = step_bound(X, M, labels, sigma, float(delta))
+    gap = np.linalg.norm(step - L, axis=1)
+    if currently_in_test_context() and np.all(bound > 0):
+        target(float((gap / bound).max()), label="||step_k - L_k|| / bound_k")
     for k in range(K):
-        own = labels == k
-        dl = np.sqrt(((X - L[k]) ** 2).sum(1))
-        A = (K - 1) * dl[own].sum() + dl[~own].sum()
-        nk = int(own.sum())
-        bound = (eps * A + p["B"][k] / 2) / (nk * (1 - (K - 1) * eps))
-        # step = M - eta*grad: |M| and the soft centroid carry gamma_c * R; E_k/(2S_k) its own tol
-        tol = gamma(X.shape[0] + 4 * K + 16) * R * math.sqrt(X.shape[1]) + p["tol"][k] / (2 * nk * (1 - (K - 1) * eps))
-        gap = float(np.linalg.norm(step[k] - L[k]))
-        assert gap <= bound + tol, f"k={k}: ||step - Lloyd|| = {gap!r} > {bound!r}"
+        tol = _step_tol(X, M, labels, sigma, float(delta), p, k)
+        assert gap[k] <= bound[k] + tol, f"k={k}: ||step - Lloyd|| = {gap[k]!r} > {bound[k]!r}"
+
+
+def _step_tol(X: np.ndarray, M: np.ndarray, labels: np.ndarray, sigma: float, delta: float,
+              p: dict[str, Any], k: int) -> float:
+    """step = M - eta*grad: |M| and the soft centroid carry gamma_c * R; E_k/(2S_k) its own tol."""
+    K = M.shape[0]
+    nk = int((labels == k).sum())
+    R = float(np.abs(X).max() + np.abs(M).max())
+    return (gamma(X.shape[0] + 4 * K + 16) * R * math.sqrt(X.shape[1])
+            + p["tol"][k] / (2 * nk * (1 - (K - 1) * p["eps"])))
+
+
+def _extremal(a: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """X = (-a, 1+a), M = (0, 1): one point per cell, both gaps Delta = 1 + 2a, every term collinear."""
+    return np.array([[-a], [1.0 + a]]), np.array([[0.0], [1.0]]), np.array([0, 1]), 1.0 + 2.0 * a
+
+
+@EVIDENCE.register(kind="experiment", name="bounds-attained", role="sharper",
+                   description="the extra-term bound B_k and the step bound (the functions the paper-role "
+                               "properties check) are attained: on X = (-a, 1+a), M = (0, 1) the measured "
+                               "ratios equal 1/(1+eps)^2 (-> 1) and (1-eps)(Delta/(sigma(1+eps)^2) - "
+                               "1/(1+eps))/(1 + Delta/sigma) (-> 1) within the float64 rounding bound")
+def _bounds_attained(ctx: RunContext) -> EvidenceResult:
+    from .. import numerics as nx
+
+    rows, bad = [], []
+    worst = {"||E_0||/B_0": 0.0, "||step_0-L_0||/bound_0": 0.0}
+    for a in (0.25, 1.0, 2.5):
+        X, M, labels, delta = _extremal(a)
+        for t in (1 / 5, 1 / 10, 1 / 20):
+            sigma = t * delta
+            eps = math.exp(-delta / sigma)
+            p = _pieces(X, M, sigma, delta)
+            B = extra_term_bound(X, M, sigma, delta)
+            e0 = float(np.linalg.norm(p["E"][0]))
+            step = np.asarray(nx.rbf_gradient_step(X, M, sigma))
+            g0 = float(np.linalg.norm(step[0] - X[0]))           # L_0 = x_0 (singleton cell)
+            sb = step_bound(X, M, labels, sigma, delta)
+            pred_e = 1.0 / (1.0 + eps) ** 2
+            pred_s = (1 - eps) * (delta / (sigma * (1 + eps) ** 2) - 1 / (1 + eps)) / (1 + delta / sigma)
+            for what, v, pred, tol in (("||E_0||/B_0", e0 / B[0], pred_e, p["tol"][0] / B[0]),
+                                       ("||step_0-L_0||/bound_0", g0 / sb[0], pred_s,
+                                        _step_tol(X, M, labels, sigma, delta, p, 0) / sb[0])):
+                tol = tol + pred * gamma(16)   # the closed form and the ratio: a few roundings each
+                ok = bool(abs(v - pred) <= tol)
+                worst[what] = max(worst[what], v)
+                rows.append([what, f"a={a}, Delta={delta:g}", f"Delta/{round(1 / t)}", f"{v:.12g}", f"{pred:.12g}",
+                             f"{tol:.2g}", ok])
+                if not ok:
+                    bad.append(f"{what} = {v!r} at a={a}, sigma=Delta*{t:g}: predicted {pred!r} within {tol:.2g}")
+    return EvidenceResult(
+        status="failed" if bad else "passed", examples=len(rows), counterexample="; ".join(bad) or None,
+        summary=("both bounds attained as sigma -> 0: measured ratios equal the closed forms "
+                 f"(largest {worst['||E_0||/B_0']:.10f} and {worst['||step_0-L_0||/bound_0']:.4f})"
+                 if not bad else "; ".join(bad)),
+        tables=[Table(["ratio", "instance", "sigma", "measured", "closed form", "tolerance", "as predicted"], rows,
+                      "KR-T2-grad bounds at the extremal instance (limit of both closed forms: 1)")],
+        data={"max_ratio": worst})
 
 
 def _q(v: Fraction) -> Any:

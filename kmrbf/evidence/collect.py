@@ -43,6 +43,11 @@ class EvidenceList(Sequence[Evidence]):
     ----------
     claim_id : str
         The SPEC id of the claim every item of this list is evidence for.
+    deviations : sequence of str
+        Every choice the paper leaves open that this evidence makes (data sets,
+        initialisations, grids, protocols), and every departure from the paper's
+        protocol, each one sentence (LaTeX math in ``$...$`` allowed).  The report
+        prints them under "Deviations and assumptions".
 
     Examples
     --------
@@ -55,8 +60,9 @@ class EvidenceList(Sequence[Evidence]):
     [('KR-L1/demo', 'paper', 'A demonstration.')]
     """
 
-    def __init__(self, claim_id: str) -> None:
+    def __init__(self, claim_id: str, *, deviations: Sequence[str] = ()) -> None:
         self.claim_id = claim_id
+        self.deviations = tuple(deviations)
         self._items: list[Evidence] = []
 
     def __getitem__(self, i: Any) -> Any:

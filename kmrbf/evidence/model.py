@@ -17,8 +17,12 @@ Each piece of evidence plays one role towards its claim:
 ``hypothesis``
     checks whether the claim's hypothesis can hold at all (failing = the claim is vacuous);
 ``condition``
-    checks the claim under an extra condition we identified (used when the
-    paper's own statement fails).
+    checks the paper's own statement under an extra condition we identified (a
+    parameter range, an implementation), used when the statement fails as given;
+    a condition narrows the statement, it never swaps in a different algorithm;
+``instead``
+    checks what holds in place of a refuted statement (another algorithm or
+    objective): reported beside the verdict, it never changes it.
 
 Statuses
 --------
@@ -55,11 +59,11 @@ __all__ = [
 ]
 
 Kind = Literal["symbolic", "property", "certified", "experiment"]
-Role = Literal["paper", "sharper", "hypothesis", "condition"]
+Role = Literal["paper", "sharper", "hypothesis", "condition", "instead"]
 Status = Literal["passed", "failed", "conditional", "undecided", "error", "skipped"]
 
 KINDS: tuple[str, ...] = ("symbolic", "property", "certified", "experiment")
-ROLES: tuple[str, ...] = ("paper", "sharper", "hypothesis", "condition")
+ROLES: tuple[str, ...] = ("paper", "sharper", "hypothesis", "condition", "instead")
 STATUSES: tuple[str, ...] = ("passed", "failed", "conditional", "undecided", "error", "skipped")
 
 

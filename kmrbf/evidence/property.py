@@ -80,7 +80,9 @@ def run_property(
         raise
     except Exception as exc:  # noqa: BLE001 - any other exception falsifies the property
         notes = [n for n in getattr(exc, "__notes__", []) if n.strip()]
-        counterexample = "\n".join(notes) if notes else repr(exc)
+        message = f"{type(exc).__name__}: {exc}".strip()
+        # the shrunk input, then what the check found there (the assertion's magnitudes)
+        counterexample = "\n".join(notes + [message]) if notes else message
         return EvidenceResult(
             status="undecided" if isinstance(exc, Undecided) else "failed",
             examples=calls,

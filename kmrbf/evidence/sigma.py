@@ -8,6 +8,7 @@ draw ``t`` log-uniform in :math:`[10^{-3},1]` and set σ = ``t`` × a threshold.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from .. import numerics as nx
 
-__all__ = ["rel_sigmas", "sigma_max", "deviations"]
+__all__ = ["rel_sigmas", "sigma_max", "sigma_max_exact", "deviations"]
 
 
 def rel_sigmas() -> st.SearchStrategy[float]:
@@ -45,6 +46,36 @@ def sigma_max(inst: Any) -> float:
         The largest σ of the range.
     """
     return float(inst.delta) / math.log(2 * (inst.K - 1)) if inst.K > 2 else float(inst.delta) / math.log(2)
+
+
+def sigma_max_exact(inst: Any) -> Fraction:
+    r"""A rational :math:`\sigma\le\Delta/\ln(2(K-1))` within :math:`2^{-48}` (relative) of it.
+
+    :math:`\ln v` for :math:`v=2(K-1)\le10` is below 4, so ``math.log(v)`` is within one ulp,
+    :math:`2^{-51}`, of it; :math:`\ell=` ``Fraction(math.log(v))`` :math:`+2^{-50}` is therefore a
+    rational upper bound of :math:`\ln v` (:math:`\ln2` for ``K = 2``), and :math:`\Delta/\ell`
+    lies in Theorem 3's global range for certain -- the float :func:`sigma_max` may lie an ulp
+    outside it.
+
+    Parameters
+    ----------
+    inst : LloydFixedPoint
+        An exact Lloyd fixed point with margin ``delta`` (a Fraction) and ``K <= 6``.
+
+    Returns
+    -------
+    Fraction
+        :math:`\Delta/\ell`.
+
+    Examples
+    --------
+    >>> from kmrbf.numerics.lloyd_instances import from_partition
+    >>> s = sigma_max_exact(from_partition(np.array([[0.0], [1.0]]), [0, 1]))   # Delta = 1, K = 2
+    >>> s < 1 / Fraction(0.6931471805599453) and abs(float(s) * math.log(2) - 1) < 1e-14
+    True
+    """
+    v = 2 * (inst.K - 1) if inst.K > 2 else 2
+    return Fraction(inst.delta) / (Fraction(math.log(v)) + Fraction(1, 2**50))
 
 
 def deviations(inst: Any, sigma: float, alpha: float = 1.0) -> np.ndarray:

@@ -12,16 +12,31 @@ The free energy of VF eq. 3/6, for memberships :math:`u_i\in\Delta^{K-1}`,
 with :math:`0\log0=0` and :math:`0\log(0/q)=0`.  Two membership updates:
 
 * ``update="published"`` (VF eq. 5/10), effective temperature :math:`\tau=\lambda_e-\lambda_{kl}`:
-  :math:`u_{ik}\propto(u^{prev}_{ik})^{-\lambda_{kl}/\tau}\exp(-d_{ik}/\tau)`.  It is the
-  stationary point of eq. 8; applied literally, also when :math:`\tau<0`.
+  :math:`u_{ik}\propto(u^{prev}_{ik})^{-\lambda_{kl}/\tau}\exp(-d_{ik}/\tau)`, applied literally,
+  also when :math:`\tau<0`.  It is *not* the stationary point of eq. 8, which is
+  :math:`\propto(u^{prev})^{-\lambda_{kl}/\tau}e^{+d/\tau}` (the sign of :math:`d` flips; a maximum of
+  :math:`\mathcal L` for :math:`\lambda_e>\lambda_{kl}`): see claim VF-E10.
 * ``update="consistent"`` (the proximal step), :math:`\tau=\lambda_e+\lambda_{kl}`:
   :math:`u_{ik}\propto(u^{prev}_{ik})^{\lambda_{kl}/\tau}\exp(-d_{ik}/\tau)`, the unique
   minimiser over the simplex of
   :math:`\sum_k u_kd_k+\lambda_e\sum_ku_k\log u_k+\lambda_{kl}\mathrm{KL}(u\Vert u^{prev})`
   (entropy sign as VF's text intends: entropy is *rewarded*).
 
-Both are computed in the log domain: :math:`\log u=z-\operatorname{logsumexp}(z)` with
-:math:`z=(c\,\log u^{prev}-d)/\tau`; no exponential of a large number is ever formed.
+Both are computed in the log domain and gap first: :math:`\log u=z-\operatorname{logsumexp}(z)`
+with :math:`z=(n-n^*)/\tau`, :math:`n=c\,\log u^{prev}-d` and :math:`n^*` its row maximum (minimum
+for a negative :math:`\tau`), so the largest logit is exactly 0: no exponential of a large
+number is ever formed, and a subnormal temperature gives one-hot rows, not ``inf - inf``.
+
+The author's public code (abhisheksharma026/variational-fuzzy-kmeans) departs from eq. 10 in two
+constants, available as options of the published update (defaults: eq. 10 as printed):
+``temperature_floor`` (the code clamps :math:`\lambda_e-\lambda_{kl}` at ``1e-8`` instead of
+applying a non-positive temperature) and ``prev_offset`` (the code anchors on
+:math:`\log(u^{prev}+10^{-10})`).
+
+Validation at the door: the public functions and estimators raise ``ValueError`` / ``TypeError``
+naming the parameter and the offending value (arrays: its index) for NaN or infinite lambdas, NaN,
+infinite or negative distances, arrays that are not 2-D, non-real dtypes, and inconsistent shapes;
+lists and integer arrays are converted to float64.
 
 Iteration (VF §3.2; the order of the author's public code, abhisheksharma026/variational-fuzzy-kmeans):
 start from centroids :math:`M^{(0)}` and :math:`u^{(0)}` = the update with :math:`u^{prev}` uniform;
@@ -44,8 +59,9 @@ soft K-means temperature :math:`T` **is** :math:`\sigma`, :math:`u=\operatorname
 
 Layout: :mod:`._free_energy` (free energy, objective, log-domain updates, annealing schedule),
 :mod:`._vfkm` (:class:`VariationalFuzzyKMeans`), :mod:`._soft` (:class:`SoftKMeans`,
-:class:`AnnealedSoftKMeans`), :mod:`._params` (parameter constraints and input checks), :mod:`._kernels` (the log-domain kernels:
-normalisation, free-energy and objective evaluators).
+:class:`AnnealedSoftKMeans`), :mod:`._params` (parameter constraints and input checks),
+:mod:`._kernels` (the log-domain kernels: gap-first normalisation, the two updates, free-energy
+and objective evaluators).
 """
 
 from __future__ import annotations

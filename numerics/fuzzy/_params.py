@@ -1,5 +1,10 @@
-"""Declarative parameter validation (scikit-learn style) shared by the estimators of
-:mod:`kmrbf.numerics.fuzzy`, and the common input checks (data, initial centroids)."""
+"""Validation at the door of :mod:`kmrbf.numerics.fuzzy`: declarative parameter constraints
+(scikit-learn style) for its estimators, and the input checks of its public functions (data,
+initial centroids, distance and log-membership matrices, real scalars).
+
+Every check raises naming the parameter and the offending value (arrays: the first bad index),
+as :mod:`kmrbf.numerics.validation` does for the rest of :mod:`kmrbf.numerics`; kernels
+(:mod:`._kernels`) assume their input passed these checks."""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ import numbers
 from typing import Any
 
 import numpy as np
+
+from ..validation import check_array_float64
 
 __all__: list[str] = []
 
@@ -37,6 +44,16 @@ class Interval:
         return f"{'an int' if self.kind is int else 'a finite real number'} in {lb}{lo}, {hi}{rb}"
 
 
+class OptionalInterval(Interval):
+    """``None`` or a value in the interval."""
+
+    def __call__(self, v: Any) -> bool:
+        return v is None or super().__call__(v)
+
+    def __str__(self) -> str:
+        return f"None or {super().__str__()}"
+
+
 class Options:
     def __init__(self, *options: str) -> None:
         self.options = options
@@ -46,6 +63,16 @@ class Options:
 
     def __str__(self) -> str:
         return f"one of {set(self.options)!r}"
+
+
+class Boolean:
+    """``True`` or ``False`` (Python or NumPy bool)."""
+
+    def __call__(self, v: Any) -> bool:
+        return isinstance(v, (bool, np.bool_))
+
+    def __str__(self) -> str:
+        return "a bool"
 
 
 class RandomStateConstraint:
@@ -100,17 +127,26 @@ class ValidatedEstimator:
         return f"{type(self).__name__}({args})"
 
 
+def _first_bad(mask: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(i[0]) for i in np.nonzero(mask))
+
+
 def check_X(X: Any, n_clusters: int) -> np.ndarray:
+    """Data of an estimator: real, 2-D ``(N, D)`` with ``N >= n_clusters``, ``D >= 1``, finite; float64."""
     X = np.asarray(X)
     if X.dtype == bool or not (np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating)):
         raise TypeError(f"X must have a real numeric dtype; got {X.dtype}")
     X = X.astype(np.float64)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features); got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X must be finite; found NaN or inf")
+    if X.shape[1] < 1:
+        raise ValueError(f"X must have at least one feature; got shape {X.shape}")
     if X.shape[0] < n_clusters:
         raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}.")
+    bad = ~np.isfinite(X)
+    if bad.any():
+        idx = _first_bad(bad)
+        raise ValueError(f"X must be finite; found {X[idx]} at index {idx}")
     return X
 
 
@@ -120,10 +156,66 @@ def initial_centroids(X: np.ndarray, n_clusters: int, init: Any, random_state: A
         if init.shape != (n_clusters, X.shape[1]):
             raise ValueError(f"init must have shape (n_clusters, n_features)="
                              f"{(n_clusters, X.shape[1])}; got {init.shape}")
-        return np.array(init, dtype=np.float64)
+        if init.dtype == bool or not (np.issubdtype(init.dtype, np.integer)
+                                      or np.issubdtype(init.dtype, np.floating)):
+            raise TypeError(f"init must have a real numeric dtype; got {init.dtype}")
+        M = np.array(init, dtype=np.float64)
+        bad = ~np.isfinite(M)
+        if bad.any():
+            idx = _first_bad(bad)
+            raise ValueError(f"init must be finite; found {M[idx]} at index {idx}")
+        return M
     from sklearn.cluster import KMeans, kmeans_plusplus
 
     if init == "k-means":
         return KMeans(n_clusters=n_clusters, n_init=10, random_state=random_state).fit(X).cluster_centers_
     return kmeans_plusplus(X, n_clusters, random_state=random_state)[0]
 
+
+def check_real(value: Any, name: str, *, low: float | None = None, low_open: bool = False) -> float:
+    """A finite real scalar (Python / NumPy real or 0-d real array; ``bool`` and strings rejected) with
+    ``value >= low`` (``> low`` if ``low_open``), as a float.
+
+    Raises ``TypeError`` for a non-real value, ``ValueError`` for NaN, inf or a value out of range.
+    """
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+        value = value.item()
+    if isinstance(value, (bool, np.bool_, str, bytes)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite; got {name}={value!r}")
+    if low is not None and (v <= low if low_open else v < low):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {name}={value!r}")
+    return v
+
+
+def check_distances(D: Any, name: str = "D") -> np.ndarray:
+    """Squared distances: a real 2-D ``(N, K)`` array, ``N, K >= 1``, finite and ``>= 0``; float64."""
+    D, _ = check_array_float64(D, name, np)
+    D = np.asarray(D)
+    if D.ndim != 2 or D.shape[0] < 1 or D.shape[1] < 1:
+        raise ValueError(f"{name} must be a 2-D (N, K) array with N, K >= 1; got shape {D.shape}")
+    bad = ~np.isfinite(D) | (D < 0)
+    if bad.any():
+        idx = _first_bad(bad)
+        raise ValueError(f"{name} must be finite and >= 0 (squared distances); found {D[idx]} at index {idx}")
+    return D
+
+
+def check_log_memberships(L: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Log-memberships ``(N, K)``: no NaN, no ``+inf``, every row with a finite entry (``-inf`` = a zero
+    membership); float64."""
+    L, _ = check_array_float64(L, name, np)
+    L = np.asarray(L)
+    if L.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}; got {L.shape}")
+    bad = np.isnan(L) | (L == np.inf)
+    if bad.any():
+        idx = _first_bad(bad)
+        raise ValueError(f"{name} must contain no NaN or +inf (log-memberships); found {L[idx]} at index {idx}")
+    empty = ~np.any(np.isfinite(L), axis=1)
+    if empty.any():
+        i = int(np.nonzero(empty)[0][0])
+        raise ValueError(f"{name} row {i} is entirely -inf (all memberships zero)")
+    return L

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..distances import sq_distances
 from ..kmeans import soft_centroids
-from ._kernels import _log_normalise
+from ._kernels import _gap_log_normalise
 from ._params import INIT, POS_INT, TOL, Interval, RandomStateConstraint, ValidatedEstimator, check_X, \
     initial_centroids
 
@@ -53,7 +53,9 @@ class SoftKMeans(ValidatedEstimator):
     sigma_ : float
         The temperature of the last step (here ``sigma``).
     memberships_ : ndarray of shape (N, n_clusters)
-        :math:`\operatorname{softmax}(-d/\sigma)` at the final centroids; rows sum to one.
+        :math:`\operatorname{softmax}(-d/\sigma)` at the final centroids; rows sum to one
+        (computed gap first, :math:`-(d_{ik}-\min_jd_{ij})/\sigma`: one-hot, uniform over ties,
+        when :math:`\sigma` is so small that every gap overflows).
     labels_ : ndarray of shape (N,)
         Index of the nearest final centroid (= argmax of ``memberships_``).
     n_iter_ : int
@@ -133,7 +135,8 @@ class SoftKMeans(ValidatedEstimator):
         self.cluster_centers_ = M
         self.sigma_ = float(sigmas[n_iter - 1])
         D = np.asarray(sq_distances(X, M))
-        self.memberships_ = np.exp(_log_normalise(-D / self.sigma_))
+        # gap first: the nearest centroid's logit is exactly 0, so a subnormal sigma gives one-hot rows
+        self.memberships_ = np.exp(_gap_log_normalise(-D, self.sigma_))
         self.labels_ = np.argmin(D, axis=1)
         self.n_iter_ = n_iter
         return self

@@ -74,3 +74,114 @@ def test_centroid_tol_is_not_vacuous():
     X = np.array([[1.0 + 2**-30], [3.0]])
     tol = centroid_tol(X, 1)
     assert U * 3.0 <= tol <= (X.shape[0] + 1 + 10) * U * 3.0 * 1.01
+
+
+# --------------------------------------------------------------------------------------------
+# the other direction: each tolerance is within a stated factor of the worst error observed, so
+# a loosened tolerance (a doubled count, a cruder formula) is caught, not silently accepted
+
+
+def test_slack_is_attained_by_recursive_summation():
+    """Higham's worst case: 1 + u rounds to 1 (ties to even), so summing m copies of u onto 1 one by one
+    loses every one of them: error m u, against slack(m, 1 + m u) = m u (1 + m u)/(1 - m u)."""
+    for m in (1, 10, 1000, 10**5):
+        total = 1.0
+        for _ in range(m):
+            total += U
+        exact = Fraction(1) + m * Fraction(U)
+        err = float(exact - Fraction(total))
+        bound = slack(m, 1.0 + m * U)
+        assert err <= bound                       # the bound holds ...
+        assert err >= bound * (1 - 3 * m * U)     # ... and is attained: ratio 1 - O(m u)
+
+
+def _lloyd_family(n_inst: int, seed: int):
+    from kmrbf.numerics.lloyd_instances import lloyd_fixed_point
+
+    rng = np.random.default_rng(seed)
+    out = []
+    while len(out) < n_inst:
+        k, d = int(rng.integers(2, 4)), int(rng.integers(1, 3))
+        seeds = rng.integers(-320, 321, (k, d)) * 2.0**-6
+        X = np.concatenate([seeds[c] + rng.integers(-64, 65, (int(rng.integers(1, 6)), d)) * 2.0**-6
+                            for c in range(k)])
+        inst = lloyd_fixed_point(X, seeds)
+        if inst is not None:
+            out.append(inst)
+    return out
+
+
+CENTROID_TOL_FACTOR = 8
+"""centroid_tol charges N+K+8 roundings of max|x| per coordinate; on 60 seeded Lloyd fixed points x 3 sigma
+the worst observed error is 1/6.5 of it (2026-12 measurement).  Stated factor: the tolerance is at most 8x
+the worst observed error -- a tolerance loosened by more than ~1.25x fails this test."""
+
+
+def test_centroid_tol_is_within_a_stated_factor_of_the_worst_observed_error():
+    worst = 0.0
+    for inst in _lloyd_family(60, seed=0):
+        for t in (1.0, 0.3, 0.1):
+            ratio = _soft_centroid_error(inst.X, inst.M, t * sigma_max(inst)) / centroid_tol(inst.X, inst.K)
+            assert ratio <= 1.0                                  # holds ...
+            worst = max(worst, ratio)
+    assert worst >= 1 / CENTROID_TOL_FACTOR, worst             # ... and is not loose
+
+
+W_SIGMA_TOL_FACTOR = 32
+"""slack(w_sigma_roundings(X, M), sum_i max_k d_ik) ("a generous count"): on 300 seeded instances of the base
+strategy the worst observed |W_sigma error| is 1/16 of it; stated factor 32."""
+
+
+def test_w_sigma_tolerance_is_within_a_stated_factor_of_the_worst_observed_error():
+    from kmrbf.numerics.oracles import mp_W_sigma
+
+    rng = np.random.default_rng(0)
+    worst = 0.0
+    for _ in range(300):
+        N, D = int(rng.integers(1, 13)), int(rng.integers(1, 4))
+        K = int(rng.integers(1, min(N, 4) + 1))
+        X = np.round(rng.uniform(-10, 10, (N, D)) * 2**20) / 2**20
+        M = np.round(rng.uniform(-10, 10, (K, D)) * 2**20) / 2**20
+        sigma = float(np.exp(rng.uniform(np.log(1e-3), np.log(1e3))))
+        w = float(nx.W_sigma(X, M, sigma))
+        with mpmath.workdps(40):
+            err = float(abs(mpmath.mpf(w) - mp_W_sigma(X, M, sigma, dps=40)))
+        tol = slack(w_sigma_roundings(X, M), float(nx.sq_distances(X, M).max(axis=1).sum()))
+        assert err <= tol
+        worst = max(worst, err / tol)
+    assert worst >= 1 / W_SIGMA_TOL_FACTOR, worst
+
+
+ENTMAX_SLACK_FACTOR = 8
+"""kappa = 8u(d_max/g + 2) bounds the relative shift of the float64 one-hot threshold; on 200 seeded rows
+with condition numbers d_max/g up to 1e5 the largest measured shift is 1/5 of kappa; stated factor 8."""
+
+
+def _one_hot(d: np.ndarray, sigma: float, alpha: float) -> bool:
+    z = -d / sigma
+    p = {1.5: nx.entmax15, 2.0: nx.sparsemax}.get(alpha, lambda v: nx.entmax_bisect(v, alpha))(z)
+    return int(np.count_nonzero(np.asarray(p))) == 1
+
+
+def test_entmax_threshold_slack_is_within_a_stated_factor_of_the_measured_shift():
+    """The float64 transition sigma* of 'exactly one-hot' (bisection) differs from (alpha-1)g by at most
+    kappa (relative) -- and by at least kappa/8 somewhere: kappa is neither violated nor loose."""
+    rng = np.random.default_rng(3)
+    worst = 0.0
+    for _ in range(60):
+        K = int(rng.integers(2, 5))
+        b = int(rng.integers(0, 100 * 1024)) * 2.0**-10
+        gaps = rng.integers(1, 64, K - 1) * 2.0**-10
+        d = np.array([b] + list(b + gaps))
+        g = float(gaps.min())
+        kappa = entmax_threshold_slack(float(d.max()), g)
+        for alpha in (1.5, 2.0, 1.25, 3.0):
+            thr = (alpha - 1) * g
+            lo, hi = thr / 2, thr * 2
+            for _ in range(64):
+                mid = math.sqrt(lo * hi)
+                lo, hi = (mid, hi) if _one_hot(d, mid, alpha) else (lo, mid)
+            shift = abs(lo / thr - 1)
+            assert shift <= kappa + gamma(16), (d, alpha, shift, kappa)
+            worst = max(worst, shift / kappa)
+    assert worst >= 1 / ENTMAX_SLACK_FACTOR, worst

@@ -38,3 +38,19 @@ def test_deviations_vanish_as_sigma_falls_and_match_a_direct_computation():
     r /= r.sum(1, keepdims=True)
     c = (r.T @ inst.X) / r.sum(0)[:, None]
     assert np.allclose(big, np.sqrt(((c - inst.M) ** 2).sum(1)), rtol=1e-12, atol=1e-15)
+
+
+def test_sigma_max_exact_is_inside_the_global_range_and_tight():
+    """A rational sigma with sigma ln(2(K-1)) <= Delta for certain (decided in arb), within 2^-48 of the edge."""
+    from flint import arb, ctx
+
+    from kmrbf.evidence.sigma import sigma_max_exact
+
+    for X, lab in (([[0.0], [1.0]], [0, 1]), ([[0.0], [1.0], [10.0], [11.0], [20.0], [21.0]], [0, 0, 1, 1, 2, 2])):
+        inst = from_partition(np.array(X), lab)
+        s = sigma_max_exact(inst)
+        assert isinstance(s, Fraction)
+        with ctx.workprec(256):
+            edge = arb(inst.delta.numerator) / inst.delta.denominator / arb(max(2, 2 * (inst.K - 1))).log()
+            assert arb(s.numerator) / s.denominator <= edge
+            assert ((edge - arb(s.numerator) / s.denominator) / edge) < 2.0**-48

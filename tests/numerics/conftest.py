@@ -14,6 +14,7 @@ to make a test pass; each one is derived in the comment next to it.
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -21,6 +22,7 @@ import pytest
 
 from kmrbf.evidence.roundoff import U, gamma
 from kmrbf.numerics import oracles as O
+from kmrbf.numerics._kernels import LOG1P_ALPHA_GAP
 
 SLACK = 1.01
 
@@ -63,6 +65,58 @@ def entmax_impl_bound(k: int, alpha: float) -> float:
     return max(sort, bis) * U
 
 
+def entmax_log1p_bound(y, alpha: float, p) -> np.ndarray:
+    r"""Per-entry absolute error of entmax_bisect in its lambda-form, 1 < alpha < 1 + 1/8.
+
+    ``y``: the exact shifted logits (max 0 per row), ``p``: the exact probabilities (the
+    oracle), arrays of shape (K,) or (rows, K).  eps = alpha - 1, beta = 1/eps; the kernel
+    computes p_j = exp(log1p(eps (y_j + lambda)) / eps), lambda in [-log K, 0]
+    (numerics/activations.py, entmax_bisect).
+
+    At fixed lambda: y_j carries u|y_j| (the max shift), t = y_j + lambda one rounding
+    u|t|, s = eps t one more: s + ds with |ds| <= eps eta_j, eta_j = u(|y_j| + 2|t_j|).  So
+    the computed exp(log1p(s + ds)/eps) is (b_j + eps h)^beta with |h| <= eta_j
+    (b_j = 1 + eps t_j), times the roundings of log1p (2u |log p_j| after the division by
+    eps), of the division (u |log p_j|) and of exp (2u): by the mean value theorem
+    (beta eps = 1, (.)^(beta-1) increasing)
+    |dp_j| <= c_j(h) h + p_j u (3|log p_j| + 2),  c_j(h) = (b_j + eps h)_+^(beta-1).
+    lambda: the bisection stops at width <= max(u, ulp(lambda)) <= u max(1, 2 log K); the
+    computed sign of g(lambda) = sum p - 1 can be wrong only where |g| <= err_g =
+    sum_j |dp_j| + (K+1)u, and g' = sum_j p_j/b_j >= sum_j p_j ~ 1 (b_j <= 1), so
+    |d lambda| <= u max(1, 2 log K) + err_g; it moves t_j by the same amount.
+    Normalising by the computed sum adds p_j (sum_l |dp_l| + (K+1)u).
+    """
+    y = np.atleast_2d(np.asarray(y, dtype=float))
+    p = np.atleast_2d(np.asarray(p, dtype=float))
+    k = y.shape[-1]
+    eps = alpha - 1.0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        lam = np.expm1(eps * np.log(p.max(axis=-1, keepdims=True))) / eps  # at y = 0, p_max
+        t = y + lam
+        logp = np.where(p > 0, np.abs(np.log(np.where(p > 0, p, 1.0))), 0.0)
+
+        def c(h):
+            arg = eps * (t + h)
+            return np.where(arg > -1.0, np.exp((1.0 - eps) * np.log1p(np.maximum(arg, -1.0)) / eps), 0.0)
+
+        eta = U * (np.abs(y) + 2 * np.abs(t))
+        fixed = p * U * (3 * logp + 2)
+        err_g = (c(eta) * eta + fixed).sum(axis=-1, keepdims=True) + (k + 1) * U
+        dlam = U * max(1.0, 2 * math.log(k)) + err_g
+        h = eta + dlam
+        e = np.nan_to_num(c(h) * h) + fixed
+    return e + p * (e.sum(axis=-1, keepdims=True) + (k + 1) * U)
+
+
+def entmax_bound(z, alpha: float, p) -> np.ndarray:
+    """The per-entry bound of entmax_bisect(z, alpha) on exact logits ``z`` (exact answer ``p``):
+    entmax_log1p_bound below the switch alpha - 1 < LOG1P_ALPHA_GAP, entmax_impl_bound above."""
+    z = np.asarray(z, dtype=float)
+    if 1.0 < alpha and alpha - 1.0 < LOG1P_ALPHA_GAP:
+        return entmax_log1p_bound(z - z.max(axis=-1, keepdims=True), alpha, p).reshape(np.shape(p))
+    return np.full(np.shape(p), entmax_impl_bound(z.shape[-1], alpha))
+
+
 def dist_rel(d: int) -> float:
     """Relative error of sq_distances (distances module docstring): 16 gamma(D+2) + 9u."""
     return 16 * gamma(d + 2) + 9 * U
@@ -81,18 +135,22 @@ def resp_abs_bound(X, M, sigma, alpha):
     Logit errors e (see _logit_abs_err) propagate through the Jacobian of entmax,
     diag(q) - q q^T / sum q with q = p^(2-alpha) on the support (q = p for softmax):
     |dp_j| <= q_j (e_j + sum_l q_l e_l / sum q) <= 2 q_j max_l e_l; the implementation
-    adds softmax_rel_bound-type rounding (relative, (K+4)u + u|x| terms) for alpha = 1
-    and entmax_impl_bound for alpha > 1.
+    adds softmax_rel_bound-type rounding (relative, (K+4)u + u|x| terms) for alpha = 1,
+    entmax_log1p_bound for 1 < alpha < 1 + LOG1P_ALPHA_GAP (exact logits y = -(d - min d)/sigma)
+    and entmax_impl_bound above.
     """
     k = M.shape[0]
     d = f64(O.mp_sq_distances(X, M))
     p = f64(O.mp_responsibilities(X, M, sigma, alpha=alpha))
     e = _logit_abs_err(d, sigma, dist_rel(X.shape[1]))
-    q = p if alpha == 1.0 else np.where(p > 0, np.abs(p) ** (2 - alpha), 0.0)
+    with np.errstate(divide="ignore"):  # 0 ** (2 - alpha) for alpha > 2, masked by the where
+        q = p if alpha == 1.0 else np.where(p > 0, np.abs(p) ** (2 - alpha), 0.0)
     prop = 2 * q * e.max(axis=1, keepdims=True)
     if alpha == 1.0:
         x = (d - d.min(axis=1, keepdims=True)) / sigma
         impl = U * (x + x.max(axis=1, keepdims=True) + k + 4) * p
+    elif alpha - 1.0 < LOG1P_ALPHA_GAP:
+        impl = entmax_log1p_bound(-(d - d.min(axis=1, keepdims=True)) / sigma, alpha, p)
     else:
         impl = np.full_like(p, entmax_impl_bound(k, alpha))
     return p, d, prop + impl
@@ -102,5 +160,6 @@ def resp_abs_bound(X, M, sigma, alpha):
 def bounds():
     """The error-bound helpers above, as one namespace (session scope: usable with ``@given``)."""
     return SimpleNamespace(SLACK=SLACK, f64=f64, assert_within=assert_within,
-                           entmax_impl_bound=entmax_impl_bound, dist_rel=dist_rel,
+                           entmax_impl_bound=entmax_impl_bound, entmax_log1p_bound=entmax_log1p_bound,
+                           entmax_bound=entmax_bound, dist_rel=dist_rel,
                            logit_abs_err=_logit_abs_err, resp_abs_bound=resp_abs_bound)

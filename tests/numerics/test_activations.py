@@ -74,22 +74,60 @@ def test_log_sum_exp_matches_oracle(bounds, z):
 
 @st.composite
 def alphas(draw):
-    """alpha in {1.5, 2} (exact sorts) or log-uniform-ish in [1.1, 3] (bisection)."""
-    return draw(st.one_of(st.sampled_from([1.5, 2.0]), st.floats(1.1, 3.0)))
+    """alpha in {1.5, 2} (exact sorts), uniform in [1.1, 3] (bisection on tau, and on lambda
+    below 1 + 1/8), or 1 + 2**-e, e uniform in [3, 52] (bisection on lambda, alpha -> 1)."""
+    return draw(st.one_of(st.sampled_from([1.5, 2.0]), st.floats(1.1, 3.0),
+                          st.floats(3.0, 52.0).map(lambda e: 1.0 + 2.0**-e)))
 
 
 @given(logit_vectors(), alphas())
 @example(np.array([0.0, 0.0, 0.0]), 1.5)  # ties: uniform
 @example(np.array([7.0]), 1.5)  # single entry
 @example(np.array([3.0, 1.0, -5.0]), 1.5)  # gap exactly 2: one-hot
+@example(np.array([0.3, -1.2, 4.0, 0.0]), 1.0 + 2.0**-52)  # audit: error 1.7e-2 before the lambda-form
+@example(np.array([0.3, -1.2, 4.0, 0.0]), 1.0 + 1e-12)  # audit: error 3e-6
 def test_entmax_matches_oracle(bounds, z, alpha):
     exact = bounds.f64(O.mp_entmax(z, alpha))
-    bound = bounds.entmax_impl_bound(z.size, alpha)
+    bound = bounds.entmax_bound(z, alpha, exact)
     if alpha == 1.5:
         bounds.assert_within(kn.entmax15(z), exact, bound, "entmax15 (sort)")
     if alpha == 2.0:
         bounds.assert_within(kn.sparsemax(z), exact, bound, "sparsemax (sort)")
-    bounds.assert_within(kn.entmax_bisect(z, alpha), exact, bound, f"entmax_bisect({alpha})")
+    bounds.assert_within(kn.entmax_bisect(z, alpha), exact, bound, f"entmax_bisect({alpha!r})")
+
+
+# both sides of the switch LOG1P_ALPHA_GAP = 1/8 and the alpha -> 1 end, on logits whose
+# spread (8) keeps the entmax far from one-hot
+NEAR_ONE = [1.0 + 2.0**-52, 1.0 + 1e-12, 1.0 + 1e-8, 1.0 + 2.0**-26, 1.0 + 1e-4, 1.01,
+            1.125 - 2.0**-50, 1.125, 1.125 + 2.0**-50, 1.2]
+
+
+@pytest.mark.parametrize("alpha", NEAR_ONE)
+def test_entmax_bisect_near_alpha_one_is_accurate_to_a_few_ulps(bounds, alpha):
+    # against the 50-digit oracle, with the derived per-entry bound (conftest: entmax_bound);
+    # the bound itself is O(u) below the switch: at most 64 u for these logits (the audit's,
+    # |y| <= 7.7, K = 5).  Before the lambda-form the error was 6.1e-3 at alpha = 1 + 2**-52,
+    # 1.2e-6 at 1 + 1e-12, 6e-15 (33 times this bound) at 1 + 1e-4; now at most 0.2 of it.
+    z = np.array([0.3, -1.2, 4.0, 0.0, -3.7])
+    exact = bounds.f64(O.mp_entmax(z, alpha))
+    bound = bounds.entmax_bound(z, alpha, exact)
+    if alpha - 1.0 < 0.125:
+        assert bound.max() <= 64 * U, bound.max() / U
+    got = kn.entmax_bisect(z, alpha)
+    bounds.assert_within(got, exact, bound, f"entmax_bisect({alpha!r})")
+    # the softmax is no substitute above alpha - 1 ~ sqrt(u): it is O(alpha - 1) away
+    if alpha - 1.0 >= 1e-4:
+        assert np.abs(kn.softmax(z) - exact).max() > 1e3 * bound.max()
+
+
+def test_entmax_bisect_near_one_reaches_the_clustering_maps(bounds):
+    # responsibilities / W_sigma / soft_centroids use the same kernel (_probability_map):
+    # at alpha = 1 + 1e-12 they match the oracle to the derived bound (conftest.resp_abs_bound)
+    X = np.array([[0.0, 0.0], [1.0, 0.5], [4.0, 4.0], [5.0, 3.5]])
+    M = np.array([[0.5, 0.0], [4.5, 4.0]])
+    for alpha in (1.0 + 1e-12, 1.0 + 2.0**-52):
+        p, _, dp = bounds.resp_abs_bound(X, M, 3.0, alpha)
+        bounds.assert_within(kn.responsibilities(X, M, 3.0, alpha=alpha), p, dp, f"responsibilities({alpha!r})")
 
 
 @given(logit_matrices())

@@ -105,3 +105,67 @@ def test_cancellation_free_deviation_agrees_with_direct_form():
                     direct = deviation_sq(X, M, inst.delta * fr, k, 1, 4096)
                 stable = deviation_sq_fixed_point(X, M, lab, inst.delta * fr, k, 128)
                 assert direct.overlaps(stable), (name, fr, k)
+
+
+# ---------------------------------------------------------------------- the bound formulas, both directions
+def test_limsup_bound_is_n_k_minus_one_sigma_over_e():
+    from flint import ctx
+
+    from kmrbf.numerics.certify import limsup_bound
+
+    with ctx.workprec(128):
+        assert limsup_bound(5, 3, Fraction(1, 7)).overlaps(arb(10) / 7 / arb.const_e())
+        assert limsup_bound(5, 3, Fraction(1, 7)).rad() < 1e-35
+
+
+def test_t3_bound_balls_by_hand_and_attained_on_two_singletons():
+    """Cells {0}, {1}: A_k = diam = 1, n = m = 1, N = K = 2; dev = eps/(1+eps), instance bound eps/(1-eps),
+    global 4 eps: dev/instance = (1-eps)/(1+eps) -> 1 (attained), dev/global = 1/(4(1+eps)) (a worst case)."""
+    from flint import ctx
+
+    from kmrbf.numerics.certify import deviation_sq_fixed_point, t3_bound_balls
+    from kmrbf.numerics.lloyd_instances import from_partition
+
+    inst = from_partition(np.array([[0.0], [1.0]]), [0, 1])
+    X, M = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact)
+    with ctx.workprec(256):
+        for s in (Fraction(1, 4), Fraction(1, 100)):
+            eps = (-arb(s.denominator) / s.numerator).exp()
+            b = t3_bound_balls(inst, s, 0)
+            assert b["instance"].overlaps(eps / (1 - eps)) and b["per_cell"].overlaps(eps / (1 - eps))
+            assert b["global"].overlaps(4 * eps) and b["A"].overlaps(arb(1))
+            dev = deviation_sq_fixed_point(X, M, [0, 1], s, 0, 256).sqrt()
+            assert (dev / b["instance"]).overlaps((1 - eps) / (1 + eps))
+            assert (dev / b["global"]).overlaps(1 / (4 * (1 + eps)))
+
+
+def test_certify_t3_decides_the_global_range_and_never_drops_an_undecided_row():
+    from flint import ctx
+
+    from kmrbf.numerics.lloyd_instances import from_partition
+
+    inst = from_partition(np.array([[0.0], [1.0]]), [0, 1])   # K = 2: range sigma <= Delta/ln 2
+    res = certify_t3(inst, Fraction(1, 2))
+    assert res["global_range"].status == "proved" and sum("2diam" in d.name for d in res["decisions"]) == 2
+    res = certify_t3(inst, Fraction(3, 2))                     # 1.5 ln 2 > 1: outside, rows omitted
+    assert res["global_range"].status == "disproved" and not any("2diam" in d.name for d in res["decisions"])
+    with ctx.workprec(300):
+        ln2 = Fraction(arb(2).log().mid().str(90, radius=False))
+    res = certify_t3(inst, inst.delta / ln2, max_prec=64)      # within 1e-90 of the edge: undecided at 64 bits
+    glob = [d for d in res["decisions"] if "2diam" in d.name]
+    assert res["global_range"].status == "undecided" and [d.status for d in glob] == ["undecided"] * 2
+
+
+def test_t4_constant_and_the_certificate_use_the_same_formula():
+    from flint import ctx
+
+    from kmrbf.numerics.certify import t4_constant
+
+    name, inst = certified_instances()[0]
+    with ctx.workprec(128):
+        C = t4_constant(inst, "1.5")
+        assert C.overlaps(arb(inst.diam) / (arb(inst.delta.numerator) / inst.delta.denominator / 2))
+    # the certified bound is C sigma: its (C sigma/dev)^2 ratio is what Decision.ratio reports
+    out = certify_t4(inst, inst.delta * 2, "1.5", max_prec=256)   # sigma = 4 (alpha-1) Delta: centroids moved
+    d = next(d for d in out if "C*sigma" in d.name)
+    assert d.status == "proved" and d.ratio > 1

@@ -85,3 +85,11 @@ def test_logit_maps_on_backends(backend, name):
     out = ZFUNCS[name](conv(Z))
     assert type(out).__module__.split(".")[0] == type(conv(Z)).__module__.split(".")[0]
     np.testing.assert_allclose(back(out), ref, rtol=64 * 2**-52, atol=64 * 2**-52)
+
+
+def test_is_masked_array():
+    from kmrbf.numerics._compat import is_array, is_masked_array
+
+    m = np.ma.array([1.0, 2.0], mask=[0, 1])
+    assert is_masked_array(m) and is_array(m)  # array-api-compat sees a NumPy array
+    assert not is_masked_array(np.zeros(2)) and not is_masked_array([1.0])

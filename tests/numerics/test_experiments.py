@@ -1,7 +1,8 @@
 """Tests of :mod:`kmrbf.numerics.experiments` (the centroid-discrepancy study helpers, KR-S43).
 
-Data sets and sigma grids, the local / global slope fits, the fixed and resampled protocols
-(stopping rule, exclusion of non-converged runs) and the floor-widened slope interval.
+Data sets and sigma grids, the local / global slope fits (against ``numpy.polyfit``), the per-point
+summaries, and the study: its curves (full-gradient T steps and converged, soft-Lloyd converged; fixed
+and resampled protocols), the exclusion of non-converged runs and the resolution of the T-step runs.
 """
 
 from __future__ import annotations
@@ -13,20 +14,7 @@ import pytest
 from hypothesis import example, given, strategies as st
 
 from kmrbf.numerics import experiments as E
-from kmrbf.numerics.experiments import (chord_coefficients, local_slopes, make_spiral,
-                                        slope_difference_coefficients)
-
-
-def test_chord_and_slope_difference_coefficients_on_a_power_law():
-    """On :math:`E=c\\sigma^\\beta` every chord is :math:`\\beta` and slope differences vanish."""
-    sigmas = [1.0, 0.3, 0.1, 0.02]
-    logE = np.log([3.0 * s**1.7 for s in sigmas])
-    assert float(chord_coefficients(sigmas, 0, 3) @ logE) == pytest.approx(1.7, rel=1e-14)
-    assert float(slope_difference_coefficients(sigmas, 2, 0) @ logE) == pytest.approx(0.0, abs=1e-13)
-    # against local_slopes on a curve that is not a power law
-    E = [1.0, 0.5, 0.4, 0.05]
-    b = local_slopes(sigmas, E)
-    assert float(slope_difference_coefficients(sigmas, 2, 0) @ np.log(E)) == pytest.approx(b[2] - b[0])
+from kmrbf.numerics.experiments import make_spiral
 
 
 def test_make_spiral_shape_radius_and_seed():
@@ -88,47 +76,100 @@ def test_slopes_undefined_at_zero():
     assert E.global_slope([1.0, 0.5], [1.0, 0.0]) is None
 
 
-def test_monotone_violations():
-    v = E.monotone_violations([4, 2, 1, 0.5], [3.0, 2.0, 2.05, 0.0], [0.1, 0.01, 0.0])
-    assert [(w["sigma_j"], w["sigma_next"]) for w in v] == [(2.0, 1.0)]
+@given(st.lists(st.floats(-3.0, 3.0), min_size=6, max_size=6),
+       st.sets(st.integers(0, 5), min_size=2, max_size=6))
+def test_global_fit_coefficients_are_the_least_squares_slope(logE, idx):
+    # c^T log E on the points idx equals numpy.polyfit's slope on those points (independent code)
+    s = np.logspace(0, -2.5, 6)
+    idx = sorted(idx)
+    c = E.global_fit_coefficients(s, idx)
+    ref = np.polyfit(np.log(s[idx]), np.asarray(logE)[idx], 1)[0]
+    # both are O(1) combinations of |log E| <= 3 with weights <= 1/sum (x - xbar)^2 ~ 1: a few ulps
+    assert float(c @ np.asarray(logE)) == pytest.approx(ref, rel=1e-9, abs=1e-12)
+    assert np.all(c[[j for j in range(6) if j not in idx]] == 0.0)
+    # and global_slope over points above the floor is the fit over those points
+    Ev = np.exp(logE)
+    fl = np.where(np.isin(np.arange(6), idx), 0.0, np.inf)
+    assert E.global_slope(s, Ev, fl) == pytest.approx(ref, rel=1e-9, abs=1e-12)
+    with pytest.raises(ValueError, match="two distinct"):
+        E.global_fit_coefficients(s, idx[:1])
 
 
-# ------------------------------------------------------------------ protocols
+def test_summarise_curve_against_numpy():
+    # the same means, summed by numpy in the same order: equal up to a few ulps
+    rng = np.random.default_rng(0)
+    e = rng.uniform(0, 1, (4, 5))
+    used = rng.uniform(0, 1, (4, 5)) < 0.7
+    used[3] = False
+    rf = rng.uniform(0, 1e-3, (4, 5))
+    c = E.summarise_curve(e, used, rf, base_floor=2e-4)
+    for j in range(3):
+        u = e[j][used[j]]
+        assert c["E"][j] == pytest.approx(float(np.mean(u)), rel=1e-15)
+        se = float(np.std(u, ddof=1) / np.sqrt(u.size)) if u.size > 1 else 0.0
+        assert c["se"][j] == pytest.approx(se, rel=1e-12)
+        assert c["floor"][j] == pytest.approx(max(2e-4, float(np.mean(rf[j][used[j]]))), rel=1e-15)
+        assert c["n_used"][j] == u.size
+    assert c["E"][3] is None and c["floor"][3] == math.inf and c["n_used"][3] == 0
+
+
+def test_resolved_run_and_stopping_bound_edges():
+    assert E.resolved_run([3.0, 2.0, 0.0, 1.0], [0.5] * 4) == 1
+    assert E.resolved_run([None, 2.0], [0.0, 0.0]) == -1
+    assert E.stopping_error_bound([1e-12]) == (pytest.approx(math.nan, nan_ok=True), math.inf)
+
+
+# ------------------------------------------------------------------ the study
+_TINY = dict(n=30, k=3, n_init=2, per_decade=2, max_decades=3.0, steps=12, max_iter=200, seed=3)
+
+
 def test_study_well_formed_on_tiny_setting():
-    p = E.StudyParams(n=30, k=3, n_init=2, per_decade=2, max_decades=3.0, seed=3,
-                      datasets=("blobs", "circles"))
-    st_ = E.run_discrepancy_study(p)
+    p = E.StudyParams(datasets=("blobs", "circles"), **_TINY)
+    st_ = E.run_discrepancy_study(p, rounding_floor=lambda X, K: 1e-13)
     assert set(st_["datasets"]) == {"blobs", "circles"}
+    keys = {f"{u}/{r}/{p_}/{a}" for u, rs in (("full-gradient", ("steps", "converged")),
+                                              ("soft-lloyd", ("converged",)))
+            for r in rs for p_ in ("fixed", "resampled") for a in ("1", "1.5")}
     for d in st_["datasets"].values():
         sig = d["sigmas"]
-        assert all(a > b for a, b in zip(sig, sig[1:]))
-        assert set(d["curves"]) == {"fixed/1", "fixed/1.5", "resampled/1", "resampled/1.5"}
-        for c in d["curves"].values():
-            e = np.array(c["e"])
-            assert e.shape == (len(sig), 2) and (e >= 0).all()
-            assert np.allclose(c["E"], e.mean(axis=1), rtol=0, atol=0)
+        assert all(a > b for a, b in zip(sig, sig[1:])) and d["rounding"] == 1e-13
+        assert set(d["curves"]) == keys
+        for key, c in d["curves"].items():
+            assert key == f"{c['update']}/{c['readout']}/{c['protocol']}/{c['alpha']:g}"
+            e, used = np.array(c["e"], dtype=float), np.array(c["used"])
+            assert e.shape == (len(sig), 2) and (e[used] >= 0).all()
+            mean = [float(e[j, used[j]].mean()) if used[j].any() else None for j in range(len(sig))]
+            assert c["E"] == mean
             assert len(c["local_slopes"]) == len(sig) - 1
+            if c["readout"] == "steps":
+                assert used.all() and (np.array(c["run_floor"]) >= 1e-13).all()
+            else:
+                assert c["base_floor"] == d["floor"] and all(f >= d["floor"] for f in c["floor"])
 
 
-def test_fixed_protocol_reuses_inits():
-    # fixed protocol at a single sigma equals the resampled one when both use the same pool
-    X = E.make_dataset("moons", 40, seed=1)
-    pool = E._pool(X, 3, np.random.default_rng(0), 2)
-    a = E.run_curve(X, [0.1, 0.01], [pool, pool], alpha=1.5, max_iter=200)
-    b = E.run_curve(X, [0.01], [pool], alpha=1.5, max_iter=200)
-    assert a["e"][1] == b["e"][0]
+def test_fixed_protocol_reuses_one_pool_and_resampled_draws_new_ones():
+    st_ = E.run_discrepancy_study(E.StudyParams(datasets=("moons",), **_TINY))
+    d = st_["datasets"]["moons"]
+    # the fixed pool's K-means margins are those of every point; the resampled pools differ
+    assert len(d["deltas"]) == 2 and len(d["deltas_resampled"]) == len(d["sigmas"])
+    assert any(r != d["deltas"] for r in d["deltas_resampled"])
+    # at sigma_0 the fixed and the resampled pool differ, so their deviations differ
+    a, b = d["curves"]["soft-lloyd/converged/fixed/1"], d["curves"]["soft-lloyd/converged/resampled/1"]
+    assert a["e"][0] != b["e"][0]
 
 
-def test_traced_soft_lloyd_matches_soft_lloyd():
-    # same kernel, same stopping rule: bitwise-identical centroids and iteration count
-    from kmrbf.numerics import soft_lloyd
-    X = E.make_dataset("circles", 60, seed=2)
-    M0 = E.forgy_init(X, 3, np.random.default_rng(5))
-    for sigma, alpha in ((0.3, 1.0), (0.05, 1.5), (1e-3, 1.0)):
-        ref = soft_lloyd(X, M0, sigma, alpha=alpha, max_iter=500, tol=E.SOFT_TOL)
-        M, n, ok, sh = E.traced_soft_lloyd(X, M0, sigma, alpha=alpha, max_iter=500)
-        assert np.array_equal(M, ref.centroids) and n == ref.n_iter and ok == ref.converged
-        assert sh[-1] == ref.shift and len(sh) == min(3, n)
+def test_nonconverged_runs_excluded():
+    # max_iter = 1: no run to convergence stops, every one is excluded and counted; the T-step
+    # read-out (steps = 12) is unaffected
+    st_ = E.run_discrepancy_study(E.StudyParams(datasets=("moons",), **{**_TINY, "max_iter": 1}))
+    d = st_["datasets"]["moons"]
+    J = len(d["sigmas"])
+    for key, c in d["curves"].items():
+        if c["readout"] == "converged":
+            assert c["nonconverged"] == 2 * J and c["n_used"] == [0] * J and c["E"] == [None] * J
+            assert c["floor"] == [math.inf] * J and E.resolved_run(c["E"], c["floor"]) == -1
+        else:
+            assert c["n_used"] == [2] * J
 
 
 def test_stopping_error_bound_geometric():
@@ -139,23 +180,3 @@ def test_stopping_error_bound_geometric():
         assert math.isclose(r, rho, rel_tol=1e-12)
         assert math.isclose(eps, rho ** 13 / (1 - rho), rel_tol=1e-10)
     assert E.stopping_error_bound([1.0, 2.0, 1.0])[1] == math.inf      # a growing step: not verified
-
-
-def test_nonconverged_runs_excluded():
-    # max_iter = 1 at a slow sigma: nothing converges, every run is excluded and counted
-    X = E.make_dataset("moons", 40, seed=1)
-    pool = E._pool(X, 3, np.random.default_rng(0), 3)
-    c = E.run_curve(X, [0.5], [pool], alpha=1.0, max_iter=1)
-    assert c["nonconverged"] == 3 and c["n_used"] == [0] and c["E"] == [None]
-    assert c["floor"] == [math.inf] and E.resolved_run(c["E"], c["floor"]) == -1
-
-
-# ------------------------------------------------------------------ slope uncertainty
-def test_interval_widened_by_floor():
-    # exact data (no seed spread): the interval is the floor's worst case, sum |c_j| (-log(1 - f_j/E_j))
-    e = np.array([[1.0, 1.0], [0.1, 0.1]])
-    c = [1 / math.log(10), -1 / math.log(10)]
-    est, lo, hi = E.log_linear_interval(c, e, np.ones(e.shape, bool), [0.0, 0.05], protocol="resampled")
-    w = -math.log1p(-0.5) / math.log(10)
-    assert math.isclose(est, 1.0) and math.isclose(hi - est, w) and math.isclose(est - lo, w)
-    assert E.log_linear_interval(c, e, np.ones(e.shape, bool), [0.0, 0.1], protocol="resampled")[1] == -math.inf

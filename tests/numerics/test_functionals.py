@@ -10,6 +10,7 @@ below was tuned to make a test pass; each one is derived in the comment next to 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -50,7 +51,7 @@ def test_G_sigma_matches_oracle(bounds, inst, sigma):
     bounds.assert_within(kn.G_sigma(X, M, sigma), float(O.mp_G_sigma(X, M, sigma)), bound, "G_sigma")
 
 
-@given(instances(), sigmas(), st.sampled_from([1.0, 1.5, 2.0]))
+@given(instances(), sigmas(), st.sampled_from([1.0, 1.5, 2.0, 1.0 + 2.0**-40, 1.0 + 1e-6, 1.1, 1.25]))
 def test_responsibilities_and_W_sigma_match_oracle(bounds, inst, sigma, alpha):
     X, M = inst
     n, k = X.shape[0], M.shape[0]
@@ -70,3 +71,25 @@ def test_tiny_sigma_no_nan():
         np.testing.assert_array_equal(r, [[1, 0], [1, 0], [0, 1]])
         assert np.isfinite(kn.G_sigma(X, M, 5e-324))
         assert np.all(np.isfinite(kn.grad_W_sigma(X, M, 5e-324, alpha=alpha)))
+
+
+def test_G_sigma_beyond_float64_raises_naming_the_parameters():
+    # G = -sigma N log K exactly here (X = M = 0): -3e308 log 3 is below -max float64.
+    # Before: -inf although the docstring promised a finite value.
+    with pytest.raises(ValueError, match=r"G_sigma is below the float64 range: about -3\.2958e\+308 .*"
+                                         r"sigma=1e\+308, N=3, K=3"):
+        kn.G_sigma(np.zeros((3, 1)), np.zeros((3, 1)), 1e308)
+    with pytest.raises(ValueError, match="N=4, K=2"):
+        kn.G_sigma(np.zeros((4, 1)), np.zeros((2, 1)), 1e308, chunk_size=1)
+
+
+@pytest.mark.parametrize("sigma", [1.2e308, 1.7976931348623157e308 / (3 * np.log(3.0)) * 0.999])
+def test_G_sigma_near_the_float64_edge_matches_oracle(bounds, sigma):
+    # representable values just inside the range are returned (2 sigma log 2 for N = K = 2;
+    # 3 sigma log 3 for N = K = 3); error: the per-row term sigma log s (s = K exactly) with
+    # libm's log (2u) and the product (u), then N - 1 additions: (3u + gamma(N)) |G|
+    n = 2 if sigma == 1.2e308 else 3
+    X = np.zeros((n, 1))
+    exact = float(O.mp_G_sigma(X, X, sigma))
+    assert np.isfinite(exact)
+    bounds.assert_within(kn.G_sigma(X, X, sigma), exact, (3 * U + gamma(n)) * abs(exact), "G_sigma at the edge")

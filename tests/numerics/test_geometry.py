@@ -27,3 +27,17 @@ def test_centroid_discrepancy_shapes():
         kn.centroid_discrepancy(np.zeros((2, 2)), np.zeros((3, 2)))
     with pytest.raises(ValueError, match="A must be finite"):
         kn.centroid_discrepancy(np.array([[np.nan, 0.0]]), np.zeros((1, 2)))
+
+
+def test_centroid_discrepancy_namespaces():
+    # before: B of another namespace passed validation separately and failed deep inside
+    # (array_api_strict: "Expected Array or Python scalar; got numpy.ndarray")
+    xs = pytest.importorskip("array_api_strict", reason="array-api-strict not installed")
+    A = np.array([[0.0, 0.0], [10.0, 0.0]])
+    with pytest.raises(TypeError, match="A and B must come from the same array namespace"):
+        kn.centroid_discrepancy(A, xs.asarray(A))
+    with pytest.raises(TypeError, match="A and B must come from the same array namespace"):
+        kn.centroid_discrepancy(xs.asarray(A), A)
+    # a list B is converted into A's namespace
+    v, perm = kn.centroid_discrepancy(xs.asarray(A), [[10.0, 1.0], [0.0, 3.0]])
+    assert v == 2.0 and isinstance(perm, type(xs.asarray([0]))) and xs.all(perm == xs.asarray([1, 0]))

@@ -10,18 +10,21 @@ below was tuned to make a test pass; each one is derived in the comment next to 
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import example, given
 from hypothesis import strategies as st
+from mpmath import mp
 
 import kmrbf.numerics as kn
 from kmrbf.evidence.roundoff import U, gamma
 from kmrbf.evidence.strategies import instances, sigmas
 from kmrbf.numerics import LloydResult, SoftLloydResult, lloyd, soft_lloyd
 from kmrbf.numerics import oracles as O
+from kmrbf.numerics._kernels import LOG1P_ALPHA_GAP, UNDERFLOW_GUARD
 
 RNG = np.random.default_rng(11)
 X = RNG.normal(size=(40, 3))
@@ -38,19 +41,167 @@ def test_result_types():
 
 # ----------------------------------------------------------------------------- against the oracle
 
-@given(instances(), sigmas(), st.sampled_from([1.0, 1.5, 2.0]))
-def test_soft_centroids_match_oracle(bounds, inst, sigma, alpha):
-    # mu_k = T_k / S_k: |d mu_kj| <= [sum_i dp_ik (|x_ij| + |mu_kj|)
-    #                                 + gamma(N+1) sum_i p_ik (|x_ij| + |mu_kj|)] / S_k + u |mu_kj|
-    X, M = inst
-    p, _, dp = bounds.resp_abs_bound(X, M, sigma, alpha)
-    S = p.sum(axis=0)
-    assume(np.all(S > 0))  # empty clusters: policy tested in test_empty_cluster_policy_keeps_centroid_and_warns
+def _exact_weights(X, M, sigma, alpha):
+    """At 50 digits (no underflow): S_k = sum_i r_ik, the normalised weights r_ik / S_k, log r_ik."""
+    with mp.workdps(60):
+        r = O.mp_responsibilities(X, M, sigma, alpha=alpha)
+        k = len(M)
+        S = [mp.fsum(row[j] for row in r) for j in range(k)]
+        w = np.array([[float(row[j] / S[j]) if S[j] > 0 else 0.0 for j in range(k)] for row in r])
+        logr = np.array([[float(mp.log(v)) if v > 0 else -math.inf for v in row] for row in r])
+    return S, w, logr
+
+
+def _shifted_weight_rel_err(X, M, sigma, alpha, bounds, logr):
+    """Relative error of the per-cluster shifted weights w_ik = c_k r_ik (kernel
+    _shifted_soft_stats), up to a factor common to cluster k (it cancels in T_k / S_k).
+
+    Logit errors e (bounds.logit_abs_err), x = (d - min d)/sigma exact.
+    alpha = 1: w = exp(-(g_ik - g*_k)/sigma)/s_i with g = d - min_j d: the gap's own error
+    e_ik; the subtraction of the column minimum g*_k (its error is common) and the
+    division by sigma 2u|g - g*|/sigma; exp 2u; s_i = sum_j exp(-x_ij) relative
+    sum_j r_ij (e_ij + u x_ij) + (K-1)u, and the division u.
+    lambda-form (1 < alpha < 1 + 1/8): w = exp(L_ik - L*_k)/n_i, L = log1p(eps(y+lambda))/eps,
+    exact b = r^eps, t = (b - 1)/eps, lambda = t - y.  The error of L_ik is h_ik / b_low +
+    3u|L_ik| (conftest.entmax_log1p_bound: h = logit error + eta + lambda error, eta =
+    u(|y| + 2|t|); b_low = b - eps h, required >= 1/2 here); the lambda error adds the shift
+    caused by the logit errors (a p/b-weighted mean of e/b, <= sum_j p_j e_j / b_j since
+    sum p/b >= 1) to conftest's u max(1, 2 log K) + err_g; subtracting the column maximum
+    L*_k and exp: 2u|L - L*| + 2u; n_i: sum_j r_ij dL_ij + (K+1)u.
+    """
+    k = len(M)
+    d = bounds.f64(O.mp_sq_distances(X, M))
+    gap = d - d.min(axis=1, keepdims=True)
+    x = gap / sigma
+    e = bounds.logit_abs_err(d, sigma, bounds.dist_rel(X.shape[1]))
+    r = np.exp(logr)
+    if alpha == 1.0:
+        shift = gap - gap.min(axis=0, keepdims=True)
+        row = (r * (e + U * x)).sum(axis=1, keepdims=True)
+        return e + 2 * U * shift / sigma + row + (k + 4) * U
+    assert 0.0 < alpha - 1.0 < LOG1P_ALPHA_GAP
+    eps = alpha - 1.0
+    b = np.exp(eps * logr)
+    t = np.expm1(eps * logr) / eps
+    y = -x
+    eta = U * (np.abs(y) + 2 * np.abs(t))
+    fixed = r * U * (3 * np.abs(logr) + 2)
+    err_g = (r / b * (e + eta) + fixed).sum(axis=1, keepdims=True) + (k + 1) * U
+    h = e + eta + U * max(1.0, 2 * math.log(k)) + err_g
+    b_low = b - eps * h
+    assert np.all(b_low >= 0.5), "outside the range of this first-order analysis"
+    dL = h / b_low + 3 * U * np.abs(logr)
+    shift = logr.max(axis=0, keepdims=True) - logr
+    return dL + 2 * U * shift + 2 * U + (r * dL).sum(axis=1, keepdims=True) + (k + 1) * U
+
+
+def _centroid_bound(X, M, sigma, alpha, bounds):
+    """Exact soft centroids, their per-entry bound, the exact totals S_k.
+
+    The kernel takes, per cluster, the one-pass float64 route (T_k / S_k from the float64
+    responsibilities) unless S_k min(1, max|x|) < N 2**-967 (UNDERFLOW_GUARD, documented),
+    then the shifted route.  One-pass route (clusters well above the guard): dp from
+    bounds.resp_abs_bound,
+    |d mu_kj| <= [sum_i dp_ik (|x_ij| + |mu_kj|) + gamma(N+1) sum_i p_ik (|x_ij| + |mu_kj|)] / S_k;
+    underflow adds at most 4u^2 max|x| there (second order, in SLACK).  Shifted route: with
+    the relative weight errors rel_ik (_shifted_weight_rel_err) and w = r / S exact,
+    |d mu_kj| <= sum_i w_ik rel_ik |x_ij - mu_kj| + gamma(N+1) sum_i w_ik (|x_ij| + |mu_kj|).
+    Within a factor 4 of the guard either route may be taken: the larger bound.
+    """
+    S, w, logr = _exact_weights(X, M, sigma, alpha)
     exact = bounds.f64(O.mp_soft_centroids(X, M, sigma, alpha=alpha))
+    n = X.shape[0]
+    smax = float(np.abs(X).max())
+    guard = n * UNDERFLOW_GUARD / (min(1.0, smax) if smax > 0 else 1.0)
+    Sf = np.array([float(v) for v in S])
     mag = np.abs(X)[:, None, :] + np.abs(exact)[None, :, :]  # (N, K, D)
-    bound = (np.einsum("ik,ikd->kd", dp, mag)
-             + gamma(X.shape[0] + 1) * np.einsum("ik,ikd->kd", p, mag)) / S[:, None]
-    bounds.assert_within(kn.soft_centroids(X, M, sigma, alpha=alpha), exact, bound, "soft_centroids")
+    one_pass = np.full_like(exact, np.inf)
+    ok = Sf >= guard / 4
+    if ok.any():
+        p, _, dp = bounds.resp_abs_bound(X, M, sigma, alpha)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            one_pass = (np.einsum("ik,ikd->kd", dp, mag)
+                        + gamma(n + 1) * np.einsum("ik,ikd->kd", p, mag)) / Sf[:, None]
+    shifted = np.full_like(exact, np.inf)
+    if (Sf <= 4 * guard).any() and (alpha == 1.0 or alpha - 1.0 < LOG1P_ALPHA_GAP):
+        rel = _shifted_weight_rel_err(X, M, sigma, alpha, bounds, logr)
+        dev = np.abs(X[:, None, :] - exact[None, :, :])
+        shifted = (np.einsum("ik,ik,ikd->kd", w, rel, dev) + gamma(n + 1) * np.einsum("ik,ikd->kd", w, mag))
+    bound = np.where((Sf >= 4 * guard)[:, None], one_pass,
+                     np.where((Sf <= guard / 4)[:, None], shifted, np.maximum(one_pass, shifted)))
+    return exact, bound, S
+
+
+@given(instances(), sigmas(), st.sampled_from([1.0, 1.5, 2.0]))
+@example((np.array([[8.0, -3.25], [-5.25, 6.5]]), np.array([[1.75, -0.5], [-5.0, -8.5]])), 0.109, 1.0)
+def test_soft_centroids_match_oracle(bounds, inst, sigma, alpha):
+    # every cluster: exact zero total (entmax, sparsemax) -> kept; otherwise within the bound
+    # of the route the kernel takes (_centroid_bound).  Softmax totals are never zero.
+    X, M = inst
+    exact, bound, S = _centroid_bound(X, M, sigma, alpha, bounds)
+    empty = np.array([v == 0 for v in S])
+    if alpha == 1.0:
+        assert not empty.any()
+    tiny = np.array([0 < float(v) < 1e-280 for v in S])
+    if alpha != 1.0 and tiny.any():
+        # entmax with a positive total below ~1e-280: the support is decided by rounding
+        # (b = x - tau ~ 1e-140 against an error ~u in tau): no accuracy statement; only
+        # the policy is checked (kept or moved, never NaN)
+        assert np.all(np.isfinite(kn.soft_centroids(X, M, sigma, alpha=alpha)))
+        return
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        got = kn.soft_centroids(X, M, sigma, alpha=alpha)
+    assert any(issubclass(r.category, kn.EmptyClusterWarning) for r in rec) == bool(empty.any())
+    np.testing.assert_array_equal(got[empty], M[empty])
+    bounds.assert_within(got[~empty], exact[~empty], bound[~empty], "soft_centroids")
+
+
+# the audit's instances: a cluster far from every point, sigma down to where all of its
+# responsibilities underflow (exact value: essentially the nearest point)
+FAR_X = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 4.0], [0.3517, -3.5]])
+FAR_M = np.array([[8.875, 0.45898438], [-1.875, 0.0]])
+
+
+@pytest.mark.parametrize("sigma", [0.05, 0.08, 0.09, 0.095, 0.0975, 0.1, 0.105, 0.109, 0.2, 0.5, 1.0, 1.5])
+@pytest.mark.parametrize("alpha", [1.0, 1.0 + 1e-12])
+def test_soft_centroids_of_a_far_cluster_match_oracle(bounds, sigma, alpha):
+    exact, bound, _ = _centroid_bound(FAR_X, FAR_M, sigma, alpha, bounds)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", kn.EmptyClusterWarning)  # the exact total is positive
+        got = kn.soft_centroids(FAR_X, FAR_M, sigma, alpha=alpha, chunk_size=3)
+    bounds.assert_within(got, exact, bound, f"soft_centroids(sigma={sigma}, alpha={alpha!r})")
+    if sigma <= 0.105:  # every far-cluster r_ik < 1e-290: the shifted route; its bound is a
+        # few hundred ulps of |x| <= 4 (worst-case distance error 16 gamma_4 d / sigma), where
+        # the one-pass route was off by 6.8e-7 (sigma = 0.0975) or froze (error 8.5)
+        assert bound[0].max() <= 1e-12, bound[0].max()
+
+
+def test_soft_lloyd_does_not_freeze_a_far_cluster():
+    # before: the far centroid was kept (EmptyClusterWarning) although its exact soft
+    # centroid is the nearest point; now it moves there and soft-Lloyd converges
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", kn.EmptyClusterWarning)
+        res = kn.soft_lloyd(FAR_X, FAR_M, 0.05)
+    assert res.converged
+    exact = np.array(O.mp_soft_centroids(FAR_X, res.centroids, 0.05), dtype=object).astype(float)
+    assert np.abs(res.centroids - exact).max() <= 1e-12 * 4
+
+
+def test_empty_cluster_warning_only_for_exact_zero_totals():
+    # sparsemax / entmax-1.5: exact zeros -> kept and warned; softmax at a sigma where every
+    # responsibility of the far cluster underflows (e^{-1e4}): not empty, no warning
+    Xe = np.array([[0.0], [1.0], [2.0]])
+    Me = np.array([[1.0], [100.0]])
+    for alpha in (1.5, 2.0, 1.25):
+        with pytest.warns(kn.EmptyClusterWarning, match="zero total responsibility"):
+            sc = kn.soft_centroids(Xe, Me, 1.0, alpha=alpha)
+        assert sc[1, 0] == 100.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", kn.EmptyClusterWarning)
+        sc = kn.soft_centroids(Xe, Me, 1.0)
+    exact = np.array(O.mp_soft_centroids(Xe, Me, 1.0), dtype=object).astype(float)
+    np.testing.assert_allclose(sc, exact, rtol=4 * U, atol=0)  # far cluster: the nearest point, 2
 
 
 @given(instances(), sigmas())
@@ -65,7 +216,8 @@ def test_grad_G_sigma_matches_oracle(bounds, inst, sigma):
                          "grad_G")
 
 
-@given(instances(max_n=8, max_k=3), sigmas(min_value=0.05, max_value=50.0), st.sampled_from([1.0, 1.5, 2.0]))
+@given(instances(max_n=8, max_k=3), sigmas(min_value=0.05, max_value=50.0),
+       st.sampled_from([1.0, 1.5, 2.0, 1.0 + 1e-9, 1.1]))
 def test_grad_W_sigma_matches_oracle(bounds, inst, sigma, alpha):
     # g_ik = p_ik - q_ik (d_ik - dbar_i)/sigma.  Perturbing p by dp, q by dq <= dp *
     # |2-alpha| q/p (q = p^(2-alpha)), d by dd*d and dbar by the same relative amount:

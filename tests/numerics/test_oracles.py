@@ -115,3 +115,28 @@ def test_precision_is_scoped():
     O.mp_entmax([1, 2, 3], "1.7", dps=80)
     O.mp_soft_centroids(np.array([[0.0], [1.0]]), np.array([[0.0], [1.0]]), 1, dps=30)
     assert mp.dps == before
+
+
+def test_rational_inputs_are_not_rounded_through_float():
+    # before: Fraction / Decimal / fmpq / longdouble went through float() (rounded to 53 bits)
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from flint import fmpq
+
+    with mp.workdps(60):
+        third = mp.mpf(1) / 3
+        tenth = mp.mpf(1) / 10
+        for v, exact in [(Fraction(1, 3), third), (fmpq(1, 3), third), (Decimal("0.1"), tenth),
+                         (Fraction(-7, 2), mp.mpf(-3.5)), (np.int64(7), mp.mpf(7)), (2**80 + 1, mp.mpf(2**80 + 1))]:
+            got = O.mp_softmax([v, 0])[0]
+            ref = O.mp_softmax([exact, 0])[0]
+            assert abs(got - ref) < mpmath.mpf("1e-55"), (v, got, ref)
+        # binary floats of every width stay exact: longdouble 0.1 is not float64 0.1
+        ld = np.longdouble("0.1")
+        p_ld = O.mp_entmax(np.array([ld, np.longdouble(0)]), 2)[0]
+        num, den = ld.as_integer_ratio()
+        assert p_ld == (1 + mp.mpf(num) / den) / 2
+        if np.finfo(np.longdouble).nmant > 52:  # x87 / quad: the float64 rounding differs
+            assert p_ld != (1 + mp.mpf(0.1)) / 2
+        assert O.mp_softmax([Decimal("-Infinity"), 0.0])[0] == 0

@@ -15,7 +15,8 @@ import pytest
 
 import kmrbf.numerics as kn
 from kmrbf.numerics.validation import (check_alpha, check_array_float64, check_chunk_size, check_data,
-                                       check_instance, check_logits, check_sigma)
+                                       check_instance, check_logits, check_positive_int, check_sigma,
+                                       check_tolerance)
 
 
 def test_check_sigma_and_alpha():
@@ -215,3 +216,79 @@ def test_messages_state_the_value():
         kn.softmax(np.array([1e308, -1e308]))  # intended overflow: no RuntimeWarning leaks
 
 
+
+
+# ----------------------------------------------------------------------------- integers, tolerances, masked arrays
+
+def test_check_positive_int_and_tolerance():
+    assert check_positive_int(np.int64(3), "max_iter") == 3 and type(check_positive_int(np.uint8(1), "n")) is int
+    for bad in (2.0, np.float64(2.0), True, np.bool_(True), "3", None):
+        with pytest.raises(TypeError, match="max_iter must be a positive int"):
+            check_positive_int(bad, "max_iter")
+    with pytest.raises(ValueError, match="max_iter must be >= 1; got 0"):
+        check_positive_int(np.int32(0), "max_iter")
+    assert check_tolerance(np.float32(0.5), "tol") == 0.5 and check_tolerance(0, "rtol") == 0.0
+    for bad in ("1e-3", True, 1j, np.zeros(2)):
+        with pytest.raises(TypeError, match="tol must be a real"):
+            check_tolerance(bad, "tol")
+    for bad in (-1.0, math.nan, math.inf):
+        with pytest.raises(ValueError, match="rtol must be finite and >= 0"):
+            check_tolerance(bad, "rtol")
+
+
+@pytest.mark.parametrize("call", [
+    lambda **kw: kn.lloyd(X, M, **kw),
+    lambda **kw: kn.soft_lloyd(X, M, 1.0, **kw),
+], ids=["lloyd", "soft_lloyd"])
+def test_max_iter_and_tol_types(call):
+    # NumPy integers are integers (chunk_size already accepted them); bool and float are not.
+    assert call(max_iter=np.int64(2)).n_iter <= 2
+    call(max_iter=3, tol=np.float64(1e-3), chunk_size=np.int64(2))
+    for bad in (2.0, True):
+        with pytest.raises(TypeError, match=re.escape(f"max_iter must be a positive int; got {bad!r}")):
+            call(max_iter=bad)
+    with pytest.raises(ValueError, match="max_iter must be >= 1; got 0"):
+        call(max_iter=0)
+    with pytest.raises(TypeError, match="tol must be a real number; got 'a'"):
+        call(tol="a")
+    with pytest.raises(ValueError, match="tol must be finite and >= 0; got -1.0"):
+        call(tol=-1)
+
+
+def test_entmax_bisect_n_iter_and_fixed_point_rtol_types():
+    z = np.array([0.3, -1.0, 2.0])
+    np.testing.assert_array_equal(kn.entmax_bisect(z, 1.3, n_iter=np.int64(30)), kn.entmax_bisect(z, 1.3, n_iter=30))
+    for bad in (30.0, True):
+        with pytest.raises(TypeError, match="n_iter must be a positive int"):
+            kn.entmax_bisect(z, 1.3, n_iter=bad)
+    with pytest.raises(ValueError, match="n_iter must be >= 1"):
+        kn.entmax_bisect(z, 1.3, n_iter=0)
+    with pytest.raises(TypeError, match="rtol must be a real number; got 'x'"):
+        kn.is_lloyd_fixed_point(X, M, rtol="x")
+
+
+MASKED = np.ma.array(X, mask=[[0, 0], [0, 1], [0, 0]])
+
+
+@call_ids
+def test_masked_arrays_rejected_naming_the_parameter(name):
+    # before: "operands could not be broadcast together" from deep inside the kernels
+    with pytest.raises(TypeError, match="X is a numpy masked array"):
+        CALLS[name](MASKED, M, 1.0)
+    with pytest.raises(TypeError, match=f"{_m0(name)} is a numpy masked array"):
+        CALLS[name](X, np.ma.array(M), 1.0)
+
+
+def test_masked_logits_and_points_rejected():
+    # before: softmax silently returned a masked result, diameter a broadcast error
+    with pytest.raises(TypeError, match="z is a numpy masked array"):
+        kn.softmax(np.ma.array([1.0, 2.0], mask=[0, 1]))
+    with pytest.raises(TypeError, match="X is a numpy masked array"):
+        kn.diameter(MASKED)
+    with pytest.raises(TypeError, match="B is a numpy masked array"):
+        kn.centroid_discrepancy(M, np.ma.array(M))
+    with pytest.raises(TypeError, match="X is a numpy masked array"):
+        check_array_float64(MASKED, "X")
+    # the documented way out: fill, or drop the masked rows
+    assert float(kn.F0(MASKED.filled(0.0), M)) == float(kn.F0(np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 5.0]]), M))
+    assert kn.F0(MASKED[~MASKED.mask.any(axis=1)].data, M) == 0.0

@@ -34,9 +34,9 @@ def test_build_report_writes_tex_json_and_run_info_and_uses_the_cache(tmp_path):
     from kmrbf.report.build import BuildResult
 
     kw = dict(profile="dev", out_dir=tmp_path / "out", pdf=False, cache_dir=tmp_path / "cache")
-    first = build_report(["VF-E4"], **kw)
+    first = build_report(["KR-E12"], **kw)
     assert isinstance(first, BuildResult) and first.pdf is None
     assert first.tex.is_file() and first.json.is_file() and first.run_info.is_file()
-    assert first.computed == ["VF-E4/centroid-minimiser"] and first.cached == []
-    second = build_report(["VF-E4"], **kw)
-    assert second.cached == ["VF-E4/centroid-minimiser"] and second.tex.read_bytes() == first.tex.read_bytes()
+    assert first.computed == ["KR-E12/softmax-minimiser"] and first.cached == []
+    second = build_report(["KR-E12"], **kw)
+    assert second.cached == ["KR-E12/softmax-minimiser"] and second.tex.read_bytes() == first.tex.read_bytes()

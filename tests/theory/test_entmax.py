@@ -1,5 +1,6 @@
 """Tests of :mod:`kmrbf.theory.entmax`: the entmax-1.5 Jacobian (KR-T2-grad) and the entmax
-one-hot condition (KR-T5) are true, every obligation discharged."""
+one-hot condition (KR-T5) are true, every obligation discharged; the paper's sufficient condition and
+our finding that the threshold is sharp are separate derivations."""
 
 from __future__ import annotations
 
@@ -10,9 +11,23 @@ from kmrbf.theory import entmax
 from kmrbf.theory.entmax import mp_entmax_bisect
 
 
-@pytest.mark.parametrize("builder", [entmax.entmax15_jacobian, entmax.entmax_one_hot], ids=lambda b: b.__name__)
+@pytest.mark.parametrize("builder", [entmax.entmax15_jacobian, entmax.entmax_one_hot, entmax.entmax_one_hot_sharp],
+                         ids=lambda b: b.__name__)
 def test_derivation_outcome(builder, derivation_outcome):
     derivation_outcome(builder, set())
+
+
+def test_a_broken_sharpness_finding_does_not_touch_the_paper_condition(monkeypatch):
+    import sympy as sp
+
+    from kmrbf.theory.obligations import Identity
+
+    x = sp.Symbol("x", real=True)
+    monkeypatch.setattr(entmax, "_sharp_threshold_obligations",
+                        lambda: [Identity("broken finding", x, x + 1, points=[{x: sp.Integer(0)}])])
+    assert entmax.entmax_one_hot_sharp.__wrapped__().run(n_points=2).status == "failed"
+    assert entmax.entmax_one_hot.__wrapped__().run(n_points=2).status == "passed"
+    assert not any("iff" in o.name for o in entmax.entmax_one_hot.__wrapped__().obligations)
 
 
 def _sparsemax(z):

@@ -43,3 +43,15 @@ def test_softmax_exprs_default_temperature_and_zero_temperature_limit():
     # sigma -> 0+: the responsibilities become one-hot at the smallest distance
     assert sp.limit(p[0].subs(at), entropic.sigma, 0, "+") == 1
     assert sp.limit(p[1].subs(at), entropic.sigma, 0, "+") == 0
+
+
+def test_w_minus_g_identity_belongs_to_kr_s32_not_kr_e12(monkeypatch):
+    """W - G = sigma H is KR-S32's statement: breaking it fails kr_s32 and leaves kr_e12 (the minimiser) alone."""
+    from kmrbf.theory.obligations import Identity
+
+    assert not any("W - G" in o.name for o in entropic.kr_e12().obligations)
+    x = sp.Symbol("x", real=True)
+    monkeypatch.setattr(entropic, "_w_minus_g_identity",
+                        lambda: Identity("W - G = sigma H (broken)", x, x + 1, points=[{x: sp.Integer(0)}]))
+    assert entropic.kr_s32.__wrapped__().run(n_points=2).status == "failed"
+    assert entropic.kr_e12.__wrapped__().run(n_points=2).status == "passed"

@@ -43,3 +43,59 @@ def test_annealing_schedule_and_trace_lengths():
     assert m.n_iter_ == 30 == len(m.free_energy_) == len(m.lambda_e_)
     np.testing.assert_allclose(m.lambda_e_, 5.0 * np.exp(-0.02 * np.arange(30)), rtol=4 * U)
     assert m.stop_reason_ == "max_iter"
+
+
+def test_subnormal_temperature_is_one_hot_not_a_crash():
+    """Before issue 11: lambda_e = 5e-324 made every logit -inf, u NaN, and eq. 4 crashed ("M must be finite")."""
+    for update in ("published", "consistent"):
+        m = VariationalFuzzyKMeans(2, lambda_e=5e-324, lambda_kl=0.0, update=update,
+                                   init=np.array([[0.0, 0.2], [10.0, 0.3]])).fit(X4)
+        assert m.memberships_.tolist() == [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]
+        assert m.cluster_centers_.tolist() == [[0.0, 0.5], [10.0, 0.5]]
+        assert m.stop_reason_ == "converged"
+
+
+def test_a_cluster_with_only_zero_memberships_keeps_its_centroid():
+    from kmrbf.numerics import EmptyClusterWarning
+    init = np.array([[0.0, 0.5], [10.0, 0.5], [100.0, 100.0]])   # the third centroid is nobody's
+    with pytest.warns(EmptyClusterWarning, match="1 of K=3 clusters had only zero memberships"):
+        m = VariationalFuzzyKMeans(3, lambda_e=5e-324, lambda_kl=0.0, init=init).fit(X4)
+    assert m.cluster_centers_[2].tolist() == [100.0, 100.0]
+    assert np.all(np.isfinite(m.memberships_))
+
+
+def test_temperature_floor_runs_the_no_entropy_ablation_as_the_authors_code():
+    """lambda_e = 1e-5 < lambda_kl = 0.5: eq. 10 as printed has tau = -0.49999 (points go to the *far*
+    centroid); the author's clamp runs it at tau = 1e-8 (hard assignments) with log(u_prev + 1e-10)."""
+    init = np.array([[0.0, 0.5], [10.0, 0.5]])
+    literal = VariationalFuzzyKMeans(2, lambda_e=1e-5, lambda_kl=0.5, gamma=0.0, init=init, max_iter=1).fit(X4)
+    assert literal.log_u_init_.argmax(axis=1).tolist() == [1, 1, 0, 0]
+    author = VariationalFuzzyKMeans(2, lambda_e=1e-5, lambda_kl=0.5, gamma=0.0, init=init,
+                                    temperature_floor=1e-8, prev_offset=1e-10).fit(X4)
+    assert author.log_u_init_.argmax(axis=1).tolist() == [0, 0, 1, 1]
+    assert np.all(np.isfinite(author.log_memberships_)) and author.stop_reason_ in ("converged", "max_iter")
+    np.testing.assert_allclose(author.cluster_centers_, init, rtol=0, atol=21 * math.exp(-99 / 5.5))
+
+
+def test_overflow_stop_when_eq10_meets_an_exact_zero_membership():
+    """tau = lambda_e - lambda_kl = 1.1e-15: the anchor exponent -lambda_kl/tau = -4.5e14 multiplies |log u|
+    at every step until a membership underflows to exactly 0; eq. 10 then needs 0 to a negative power: the
+    run stops with "overflow" and keeps the previous (finite) state, no NaN."""
+    m = VariationalFuzzyKMeans(2, lambda_e=0.5 + 1e-15, lambda_kl=0.5, gamma=0.0,
+                               init=np.array([[0.0, 0.5], [10.0, 0.5]])).fit(X4)
+    assert m.stop_reason_ == "overflow"
+    assert np.all(~np.isnan(m.log_memberships_)) and np.all(np.isfinite(m.cluster_centers_))
+
+
+def test_keep_history_records_every_iterate():
+    m = VariationalFuzzyKMeans(2, max_iter=7, tol=0.0, init=X4[[0, 2]], keep_history=True).fit(X4)
+    assert len(m.history_) == m.n_iter_ + 1 == 8
+    np.testing.assert_array_equal(m.history_[0][0], X4[[0, 2]])
+    np.testing.assert_array_equal(m.history_[0][1], m.log_u_init_)
+    np.testing.assert_array_equal(m.history_[-1][0], m.cluster_centers_)
+    np.testing.assert_array_equal(m.history_[-1][1], m.log_memberships_)
+    short = VariationalFuzzyKMeans(2, max_iter=3, tol=0.0, init=X4[[0, 2]]).fit(X4)
+    np.testing.assert_array_equal(short.cluster_centers_, m.history_[3][0])   # the history is the iteration
+    assert not hasattr(short, "history_")
+    with pytest.raises(ValueError, match="'keep_history' parameter .* must be a bool"):
+        VariationalFuzzyKMeans(2, keep_history="yes").fit(X4)

@@ -1,0 +1,88 @@
+"""kmrbf.claims.kr_t4: the explicit constant C = diam/((alpha-1)Delta), the best constant, and what the ratio decides.
+
+Hand instance: two singleton cells {0}, {1} (Delta = 1, diam = 1), alpha = 1.5, so C = 2.  With g = 1/sigma the
+entmax-1.5 weights of cell 0 are w_own = (g/4 + s)^2 and w_far = (s - g/4)^2, s = sqrt((1 - g^2/8)/2), for g < 2
+(sigma > 1/2); the deviation is w_far/(w_own + w_far) and the best constant sup_g g w_far/(w_own + w_far).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+
+from kmrbf.claims import evidence_for, kr_t4
+from kmrbf.claims.kr_t4 import best_constant, explicit_constant
+from kmrbf.evidence import RunContext
+from kmrbf.numerics.lloyd_instances import certified_instances, from_partition
+from kmrbf.profiles import PROFILES
+from kmrbf.runner import run_evidence
+
+#: the dev profile, derandomized: a mutation test must not depend on the random draw
+_DEV = dataclasses.replace(PROFILES["dev"], derandomize=True)
+
+
+def _run(name, tmp_path):
+    ev = {e.name: e for e in evidence_for("KR-T4")}[name]
+    return run_evidence(ev, RunContext(profile=_DEV, out_dir=tmp_path))
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return from_partition(np.array([[0.0], [1.0]]), [0, 1])
+
+
+def test_explicit_constant_is_diam_over_alpha_minus_one_delta(pair):
+    assert explicit_constant(pair, 1.5) == 2.0 and explicit_constant(pair, 3.0) == 0.5
+    for _, inst in certified_instances():
+        assert math.isclose(explicit_constant(inst, 1.25), inst.diam / (0.25 * float(inst.delta)), rel_tol=1e-15)
+
+
+def test_best_constant_matches_the_closed_form(pair):
+    with mpmath.workdps(30):
+        def ratio(g):
+            s = mpmath.sqrt((1 - g**2 / 8) / 2)
+            own, far = (g / 4 + s) ** 2, (s - g / 4) ** 2
+            return g * far / (own + far)
+        g_star = mpmath.findroot(lambda g: mpmath.diff(ratio, g), 0.8)   # the maximum, near g = 0.76
+        c_star = float(ratio(g_star))
+    grid = np.exp(np.linspace(math.log(0.5), math.log(20.0), 4000))   # sigma/((alpha-1)Delta) = 2/g
+    best, at, tol = best_constant(pair, 1.5, grid)
+    assert best <= c_star + tol and math.isclose(best, c_star, rel_tol=1e-5)
+    assert math.isclose(at, 2 / float(g_star), rel_tol=1e-2)
+    assert best / explicit_constant(pair, 1.5) < 0.5        # the explicit C is a worst case
+
+
+def test_best_constant_evidence_records_the_ratio_and_decides_it(tmp_path):
+    res = _run("best-constant", tmp_path)
+    assert res.status == "passed", res.counterexample
+    assert 0 < res.data["max_ratio"] < 1
+
+
+def test_a_constant_below_the_best_one_is_caught(monkeypatch, tmp_path):
+    """C*/C < 1 is decided: with C divided by 20 the explicit 'constant' falls below the measured best one."""
+    monkeypatch.setattr(kr_t4, "explicit_constant", lambda inst, a=1.5: explicit_constant(inst, a) / 20)
+    res = _run("best-constant", tmp_path)
+    assert res.status == "failed" and "best constant" in res.counterexample
+
+
+def test_undecided_certificates_are_undecided(monkeypatch, tmp_path):
+    from kmrbf.numerics import certify
+    from kmrbf.numerics.certify import Decision
+
+    monkeypatch.setattr(certify, "decide_le",
+                        lambda compute, name, **kw: Decision(name, "undecided", 64, "?", "?", float("nan")))
+    assert _run("arb-C-sigma", tmp_path).status == "undecided"
+
+
+def test_t4_constant_is_the_one_formula_of_the_certificate(pair):
+    from flint import arb, ctx
+
+    from kmrbf.numerics.certify import t4_constant
+
+    with ctx.workprec(64):
+        assert t4_constant(pair, Fraction(3, 2)).overlaps(arb(2))

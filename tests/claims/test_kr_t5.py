@@ -1,0 +1,67 @@
+"""kmrbf.claims.kr_t5: the exactness threshold (alpha-1) t^(alpha-1) g is attained in float64, the softmax
+bounds are attained as sigma -> 0; a moved threshold or a loosened bound is caught."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from kmrbf.claims import evidence_for, kr_t5
+from kmrbf.claims.kr_t5 import exact_threshold
+from kmrbf.evidence.concentration import concentration_bounds
+from kmrbf.evidence import RunContext
+from kmrbf.profiles import PROFILES
+from kmrbf.runner import run_evidence
+
+#: the dev profile, derandomized: a mutation test must not depend on the random draw
+_DEV = dataclasses.replace(PROFILES["dev"], derandomize=True)
+
+
+def _run(name, tmp_path):
+    ev = {e.name: e for e in evidence_for("KR-T5")}[name]
+    return run_evidence(ev, RunContext(profile=_DEV, out_dir=tmp_path))
+
+
+def test_threshold_by_hand():
+    assert exact_threshold(1.5, 1, 2.0) == 1.0 and exact_threshold(3.0, 4, 0.5) == 2 * 4**2 * 0.5
+
+
+def test_threshold_measured_passes(tmp_path):
+    res = _run("threshold-measured", tmp_path)
+    assert res.status == "passed", res.counterexample
+    assert res.data["worst_deviation_in_bands"] <= 1
+
+
+@pytest.mark.parametrize("name,changed", [
+    ("exact_threshold", lambda a, t, g: 0.9 * exact_threshold(a, t, g)),     # a threshold 10 % too low
+    ("concentration_bounds", lambda d, s: tuple(2 * v if i < 2 else v for i, v in enumerate(concentration_bounds(d, s)))),
+])
+def test_a_moved_threshold_or_loosened_bound_is_caught(monkeypatch, tmp_path, name, changed):
+    monkeypatch.setattr(kr_t5, name, changed)
+    assert _run("threshold-measured", tmp_path).status == "failed"
+
+
+def test_a_threshold_too_high_fails_the_sharp_property(monkeypatch, tmp_path):
+    monkeypatch.setattr(kr_t5, "exact_threshold", lambda a, t, g: 1.3 * exact_threshold(a, t, g))
+    assert _run("float64-sharp-threshold-ties", tmp_path).status == "failed"
+
+
+def test_a_broken_sharpness_finding_leaves_the_paper_status(monkeypatch, tmp_path):
+    import sympy as sp
+
+    from kmrbf.theory import entmax
+    from kmrbf.theory.obligations import Identity
+    from kmrbf.verdict import aggregate_verdict, testbed_errors
+
+    x = sp.Symbol("x", real=True)
+    monkeypatch.setattr(entmax, "_sharp_threshold_obligations",
+                        lambda: [Identity("broken finding", x, x + 1, points=[{x: sp.Integer(0)}])])
+    entmax.entmax_one_hot_sharp.cache_clear()
+    try:
+        ctx = RunContext(profile=_DEV, out_dir=tmp_path)
+        results = [run_evidence(e, ctx) for e in evidence_for("KR-T5") if e.kind == "symbolic"]
+        assert [(r.role, r.status) for r in results] == [("paper", "passed"), ("sharper", "failed")]
+        assert aggregate_verdict(results)[0] == "verified" and testbed_errors(results)
+    finally:
+        entmax.entmax_one_hot_sharp.cache_clear()
