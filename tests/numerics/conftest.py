@@ -156,10 +156,24 @@ def resp_abs_bound(X, M, sigma, alpha):
     return p, d, prop + impl
 
 
+#: 2**-1074, the smallest subnormal: with gradual underflow fl(a op b) = (a op b)(1 + delta) + eta,
+#: |eta| <= 2**-1075 < ETA (Higham, Accuracy and Stability, §2.2); relative bounds miss eta
+ETA = 2.0**-1074
+
+
+def gradient_underflow(r, mag):
+    r"""Absolute underflow allowance of :math:`2\sum_i r_{ik}(\mu_k-x_i)`: per term, :math:`\eta` on the
+    responsibility (times :math:`\lvert\mu\rvert+\lvert x\rvert`), :math:`\eta` on the product and
+    :math:`\eta` on the sum; doubled."""
+    n = np.shape(r)[0]
+    return 2 * (np.einsum("ik,ikd->kd", np.full(np.shape(r), ETA), mag) + 2 * n * ETA)
+
+
 @pytest.fixture(scope="session")
 def bounds():
     """The error-bound helpers above, as one namespace (session scope: usable with ``@given``)."""
     return SimpleNamespace(SLACK=SLACK, f64=f64, assert_within=assert_within,
                            entmax_impl_bound=entmax_impl_bound, entmax_log1p_bound=entmax_log1p_bound,
                            entmax_bound=entmax_bound, dist_rel=dist_rel,
-                           logit_abs_err=_logit_abs_err, resp_abs_bound=resp_abs_bound)
+                           logit_abs_err=_logit_abs_err, resp_abs_bound=resp_abs_bound,
+                           gradient_underflow=gradient_underflow)
