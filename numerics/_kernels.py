@@ -436,6 +436,32 @@ def _warn_empty(n_empty: int, what: str, k: int) -> None:
 #: :math:`s=\max_{ij}|x_{ij}|`.  Above it, underflow (at most :math:`2^{-1073}` per
 #: :math:`r_{ik}`, :math:`2^{-1075}` per product :math:`r_{ik}x_{ij}`) perturbs the centroid by
 #: at most :math:`N 2^{-1071}/(S_k\min(1,s))\cdot s\le 2^{-104}s = 4u^2 s`: second order.
+def _grad_W_terms(d: Any, sigma: Any, alpha: float, xp: Any) -> tuple[Any, Any]:
+    r"""Per-entry terms of :math:`\nabla W_\sigma` along the last axis of a distance block ``d``.
+
+    With :math:`\delta_{ik}=d_{ik}-\min_jd_{ij}`, :math:`p=\operatorname{entmax}_\alpha(-\delta/\sigma)`,
+    :math:`s=p^{2-\alpha}` on the support (the Jacobian weights: :math:`s=p` for softmax, the
+    support indicator for sparsemax) and :math:`\bar\delta_i=\sum_ks_{ik}\delta_{ik}/\sum_ks_{ik}`,
+    returns ``(p, g)`` with :math:`g_{ik}=p_{ik}-s_{ik}(\delta_{ik}-\bar\delta_i)/\sigma`, so that
+    :math:`\nabla_{\mu_k}W_\sigma=2\sum_ig_{ik}(\mu_k-x_i)`.  ``sigma`` broadcasts against ``d``
+    (a scalar, or one value per leading batch entry).  Shared by :func:`kmrbf.numerics.kmeans.grad_W_sigma`
+    / ``rbf_gradient_step`` and the batched trainer of :mod:`kmrbf.numerics.training` (same
+    operations in the same order, so both give the same bits).
+    """
+    dd = d - xp.min(d, axis=-1, keepdims=True)
+    p = _probability_map(alpha)(-dd / sigma, xp, -1)
+    zero = xp.zeros_like(p)
+    pos = p > 0.0
+    if alpha == 1.0:
+        s = p
+    elif alpha == 2.0:
+        s = xp.astype(pos, p.dtype)
+    else:
+        s = xp.where(pos, xp.pow(xp.where(pos, p, xp.ones_like(p)), 2.0 - alpha), zero)
+    dbar = xp.sum(s * dd, axis=-1, keepdims=True) / xp.sum(s, axis=-1, keepdims=True)
+    return p, p - xp.where(pos, s * (dd - dbar) / sigma, zero)
+
+
 UNDERFLOW_GUARD = 2.0**-967
 
 

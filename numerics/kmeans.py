@@ -41,9 +41,9 @@ from typing import Any
 from ._compat import quiet_fp
 from ._kernels import (
     EmptyClusterWarning,
+    _grad_W_terms,
     _hard_stats,
     _means_keep_empty,
-    _probability_map,
     _soft_centroids,
     _soft_stats,
     _warn_empty,
@@ -126,23 +126,11 @@ def _assign(X: Any, M: Any, xp: Any, chunk: int) -> Any:
 def _grad_W_stats(X: Any, M: Any, sigma: float, alpha: float, xp: Any, chunk: int):
     """``G_k = sum_i g_ik``, ``Tg_k = sum_i g_ik x_i``, ``S_k = sum_i p_ik`` with
     ``g_ik = p_ik - s_ik (d_ik - dbar_i) / sigma`` (module :func:`grad_W_sigma`)."""
-    pmap = _probability_map(alpha)
     G = xp.zeros_like(M[:, 0])
     S = xp.zeros_like(M[:, 0])
     Tg = xp.zeros_like(M)
     for start, stop, d in iter_sq_distance_blocks(X, M, xp, chunk):
-        dd = d - xp.min(d, axis=1, keepdims=True)
-        p = pmap(-dd / sigma, xp, -1)
-        zero = xp.zeros_like(p)
-        pos = p > 0.0
-        if alpha == 1.0:
-            s = p
-        elif alpha == 2.0:
-            s = xp.astype(pos, p.dtype)
-        else:
-            s = xp.where(pos, xp.pow(xp.where(pos, p, xp.ones_like(p)), 2.0 - alpha), zero)
-        dbar = xp.sum(s * dd, axis=1, keepdims=True) / xp.sum(s, axis=1, keepdims=True)
-        g = p - xp.where(pos, s * (dd - dbar) / sigma, zero)
+        p, g = _grad_W_terms(d, sigma, alpha, xp)
         G = G + xp.sum(g, axis=0)
         S = S + xp.sum(p, axis=0)
         Tg = Tg + xp.matrix_transpose(g) @ X[start:stop, :]

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from ._compat import array_namespace, quiet_fp
-from ._kernels import RECOMPUTE_FRACTION, UNDERFLOW_GUARD, _probability_map, _soft_centroids
+from ._kernels import RECOMPUTE_FRACTION, UNDERFLOW_GUARD, _grad_W_terms, _probability_map, _soft_centroids
 from .validation import check_alpha, check_chunk_size, check_instance, check_sigma
 
 __all__ = ["UPDATES", "SOFT_TOL", "MAX_PERIOD", "TrainResult", "batch_step", "train"]
@@ -103,18 +103,7 @@ def _step(X: Any, M: Any, sig: Any, alpha: float, update: str, xp: Any, chunk: i
             S = S + xp.sum(r, axis=1)
             T = T + xp.matrix_transpose(r) @ Xb
             continue
-        dd = d - xp.min(d, axis=2, keepdims=True)
-        p = pmap(-dd / s3, xp, -1)
-        zero = xp.zeros_like(p)
-        pos = p > 0.0
-        if alpha == 1.0:
-            s = p
-        elif alpha == 2.0:
-            s = xp.astype(pos, p.dtype)
-        else:
-            s = xp.where(pos, xp.pow(xp.where(pos, p, xp.ones_like(p)), 2.0 - alpha), zero)
-        dbar = xp.sum(s * dd, axis=2, keepdims=True) / xp.sum(s, axis=2, keepdims=True)
-        g = p - xp.where(pos, s * (dd - dbar) / s3, zero)
+        p, g = _grad_W_terms(d, s3, alpha, xp)
         G = G + xp.sum(g, axis=1)
         S = S + xp.sum(p, axis=1)
         T = T + xp.matrix_transpose(g) @ Xb

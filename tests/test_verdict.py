@@ -88,3 +88,12 @@ def test_a_rule_is_plain_data():
 
     r = Rule("always", "verified", lambda rs: True)
     assert r.applies([]) and r.verdict == "verified" and RULES[-1].when == "every `paper` evidence passed"
+
+
+def test_the_rule_rows_cannot_be_rewritten_at_run_time():
+    """Rules are frozen: evidence code cannot change a row's verdict (or its condition) behind the table."""
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        RULES[3].verdict = "verified"
+    assert RULES[3].verdict == "refuted"

@@ -27,12 +27,12 @@ full covariances (the author's ``BaselineGMMModel``).  Two ``paper`` evidences:
 from __future__ import annotations
 
 import math
-import time
 from collections import Counter
 from typing import Any
 
 import numpy as np
 
+from ..bench import time_call
 from ..evidence import EvidenceList, EvidenceResult, RunContext, Table
 from ..evidence.roundoff import gamma
 
@@ -518,15 +518,6 @@ def exponent_rule(a: float, se: float, dof: int, a_paper: float, a_count: float,
     return {"status": status, "low": lo, "high": hi, "midpoint": mid}
 
 
-def _time(fn: Any, repeat: int) -> float:
-    fn()
-    best = math.inf
-    for _ in range(repeat):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
-    return best
-
 
 @EVIDENCE.register(kind="experiment", name="timing-exponent", role="paper",
                    description="single-thread CPU time of scikit-learn's full-covariance E-step (score_samples) "
@@ -550,8 +541,8 @@ def _timing(ctx: RunContext) -> EvidenceResult:
             X = rng.standard_normal((N, d))
             gm = GaussianMixture(K, covariance_type="full", max_iter=iters, tol=0.0, n_init=1,
                                  init_params="random_from_data", random_state=0)
-            t_fit.append(_time(lambda: gm.fit(X), repeat))
-            t_e.append(_time(lambda: gm.score_samples(X), repeat))
+            t_fit.append(time_call(lambda: gm.fit(X), repeat))
+            t_e.append(time_call(lambda: gm.score_samples(X), repeat))
     paper_e = lambda d: N * K * d  # noqa: E731
     paper_it = lambda d: 2 * N * K * d + K * d * d  # noqa: E731  (E-step, means, covariance update)
     count_e = lambda d: arithmetic(em_counts(N, K, d)["E"])  # noqa: E731

@@ -25,11 +25,11 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import time
 from typing import Any
 
 import numpy as np
 
+from ..bench import time_call
 from ..evidence import EvidenceList, EvidenceResult, RunContext, Table
 from ..evidence.roundoff import gamma
 from ..evidence.vf_tables import load_local_npz
@@ -192,8 +192,8 @@ def pca_study(X: np.ndarray, n_components: int, K: int, seed: int) -> dict[str, 
         M_rot = (km.cluster_centers_ - pca.mean_) @ W
         lab_in = km.predict(Xs)
         lab_out = np.argmin(np.asarray(sq_distances(Z, M_rot)), axis=1)
-        t_in = _min_time(lambda: sq_distances(Xs, km.cluster_centers_))
-        t_out = _min_time(lambda: sq_distances(Z, M_rot))
+        t_in = time_call(lambda: sq_distances(Xs, km.cluster_centers_), 5)
+        t_out = time_call(lambda: sq_distances(Z, M_rot), 5)
     ob = orthogonality_bound(D)
     return {"N": N, "D_in": D, "D_out": int(Z.shape[1]), "explained": float(np.sum(pca.explained_variance_ratio_)),
             "ortho": ortho, "ortho_bound": ob, "ortho2": ortho2, "dist_change": change,
@@ -202,15 +202,6 @@ def pca_study(X: np.ndarray, n_components: int, K: int, seed: int) -> dict[str, 
             "labels_equal": float(np.mean(lab_in == lab_out)), "mult_adds_in": N * K * D,
             "mult_adds_out": N * K * int(Z.shape[1]), "seconds_in": t_in, "seconds_out": t_out}
 
-
-def _min_time(fn: Any, repeat: int = 5) -> float:
-    fn()
-    best = math.inf
-    for _ in range(repeat):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
-    return best
 
 
 @EVIDENCE.register(kind="experiment", name="pca-to-256-components", role="paper",

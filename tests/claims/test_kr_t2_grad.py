@@ -109,3 +109,67 @@ def test_a_broken_rate_finding_leaves_the_paper_status(monkeypatch, tmp_path):
         assert aggregate_verdict(results)[0] == "verified" and testbed_errors(results)
     finally:
         gradient.kr_t2_grad_extra_bound.cache_clear()
+
+
+# ---------------------------------------------------------------------------- mutation-testing gaps
+def test_step_bound_by_hand_with_a_two_point_cell():
+    r"""X = (-1, 1 | 5), M = (0 | 5): cell 0 has two points, so A^L_0 = (K-1)(1 + 1) + 5 = 7 (the extremal
+    instance has singleton cells, where the own-cell sum vanishes); s = (35, 15, 25), Delta = 15,
+    B_0 = (2/sigma) e^{-Delta/sigma} (1*35 + 1*15 + 5*25) = 350 eps / sigma."""
+    import math
+
+    import numpy as np
+
+    from kmrbf.claims.kr_t2_grad import extra_term_bound, step_bound
+
+    X, M, lab = np.array([[-1.0], [1.0], [5.0]]), np.array([[0.0], [5.0]]), np.array([0, 0, 1])
+    sigma, delta = 3.0, 15.0
+    e = math.exp(-delta / sigma)
+    assert math.isclose(extra_term_bound(X, M, sigma, delta)[0], 350 * e / sigma, rel_tol=1e-14)
+    assert math.isclose(step_bound(X, M, lab, sigma, delta)[0], (7 * e + 175 * e / sigma) / (2 * (1 - e)),
+                        rel_tol=1e-14)
+
+
+@pytest.mark.parametrize("sigma", [Fraction(3, 8), Fraction(3, 40)])
+def test_step_rate_band_by_hand_on_two_singletons(sigma):
+    r"""X = (0 | 1), M = (1/8 | 9/8), cell k = 0 (L_0 = 0, n_0 = 1): gaps 5/4 (own point) and Delta_0 = 3/4
+    (point 1), so c_0 = 7/8, c^L_0 = 1, w = 7/8 - (4/3) sigma, S = (e^{-5/(4s)}, e^{-3/(4s)}),
+    b = e^{-5/(4s)} + e^{-3/(4s)} and, term by term (T_1 + T_2, R_1 + R_2 of the docstring),
+    ||R||/eps_0 = e^{-1/(2s)} (5/4)(1/8)/s + 2 e^{-5/(4s)} e^{-1/(2s)} (5/4)(1/8)/s
+                 + e^{-3/(4s)} (1 + (3/4 + 3/4)(7/8)/s),   a = ||R|| s / (Delta_0 |w|)."""
+    from flint import ctx
+
+    from kmrbf.claims.kr_t2_grad import step_rate_band
+
+    Xq, Mq = [[Fraction(0)], [Fraction(1)]], [[Fraction(1, 8)], [Fraction(9, 8)]]
+    band = step_rate_band(Xq, Mq, sigma, 0, prec=256)
+    assert band["delta_k"] == Fraction(3, 4) and band["C"] == 7 / 8
+    with ctx.workprec(256):
+        s = arb(sigma.numerator) / sigma.denominator
+
+        def E(x):
+            return (-arb(x.numerator) / x.denominator / s).exp()
+
+        q = arb(5) / 4 * arb(1) / 8 / s
+        R = E(Fraction(1, 2)) * q + 2 * E(Fraction(5, 4)) * E(Fraction(1, 2)) * q \
+            + E(Fraction(3, 4)) * (1 + arb(3) / 2 * arb(7) / 8 / s)
+        b = E(Fraction(5, 4)) + E(Fraction(3, 4))
+        w = arb(7) / 8 - arb(4) / 3 * s
+        a = R * s / (arb(3) / 4 * w)
+        for key, want in (("b", b), ("a", a), ("lo", w * (1 - a) / (1 + b)), ("hi", w * (1 + a) / (1 - b))):
+            got = band[key]
+            assert abs(got - want) < 1e-40 * abs(want), (key, got.str(20), want.str(20))
+
+
+def test_place_leaves_a_cell_with_c_k_zero_untested_even_with_a_band():
+    """c_k = 0 but c^L_k != 0: the band (centred at |w_k|/n_k = sigma/Delta_k |c^L_k|/n_k) exists, yet the
+    predicted rate is not the leading one; the cell is never tested."""
+    from kmrbf.claims.kr_t2_grad import _place
+
+    assert _place(arb(1.5), {"C": 0.0, "lo": arb(1), "hi": arb(2)}) == "untested"
+
+
+def test_arb_step_rate_runs_the_sigma_grid_its_description_states(tmp_path):
+    res = _run("arb-step-rate", tmp_path)
+    assert res.status == "passed", res.counterexample
+    assert {row[3] for row in res.tables[0].rows} == {"1/10", "1/100", "1/1000"}

@@ -126,3 +126,62 @@ def test_an_undecided_global_range_gives_undecided_rows_never_passed():
     assert _fixed_rows([("pair", inst, Fraction(1), res)])[1] == "undecided"
     # decided at full precision: the range is disproved or proved, never left open
     assert certify_t3(inst, inst.delta / ln2)["global_range"].status in ("proved", "disproved")
+
+
+# ---------------------------------------------------------------------------- mutation-testing gaps
+def test_rate_band_equals_its_closed_form_by_hand(inst):
+    r"""Cell 0 of {0, 1} | {10, 11}: the only first-order terms with gap g > Delta_0 = 90 are points 0 and 11
+    (g = 110, ||x - mu*_0|| = 0.5 and 10.5), so T = 11 e^{-20/sigma}; A_0 = (K-1)(0.5 + 0.5) + 9.5 + 10.5 = 21,
+    E_2 = e^{-90/sigma} A_0, ||c_0|| = 9; b = ((K-1) n_0 + N - n_0) e^{-90/sigma} / n_0 = 2 e^{-90/sigma}."""
+    assert float(inst.A()[0]) == 21.0
+    for t in (2, 10, 30):
+        sigma = Fraction(90, t)
+        a = (11 * math.exp(-20 / float(sigma)) + 21 * math.exp(-90 / float(sigma))) / 9
+        b = 2 * math.exp(-90 / float(sigma))
+        lo, hi = rate_band(inst, 0, sigma)
+        assert math.isclose(lo, (1 - a) / (1 + b), rel_tol=1e-13) and math.isclose(hi, (1 + a) / (1 - b), rel_tol=1e-13)
+
+
+def test_rate_band_upper_end_is_infinite_from_b_equal_one(inst):
+    """At e^{-Delta_0/sigma} = 1/2 exactly (b = 2 * 1/2 = 1) the weight-sum bound gives no upper end."""
+    sigma = Fraction(90) / Fraction(math.log(2))
+    assert math.exp(-float(inst.delta_k[0] / sigma)) == 0.5
+    lo, hi = rate_band(inst, 0, sigma)
+    a = (11 * 2.0 ** (-20 / 90) + 21 * 0.5) / 9
+    assert hi == math.inf and math.isclose(lo, (1 - a) / 2, rel_tol=1e-13)
+
+
+@pytest.mark.parametrize("name, grid", [("true-rate", {"1/10", "1/100", "1/1000"}),
+                                        ("arb-certificates", {"1/2", "1/10", "1/100", "1/1000"}),
+                                        ("arb-per-cell-certificates", {"1/2", "1/10", "1/100", "1/1000"})])
+def test_evidence_runs_the_sigma_grid_its_description_states(name, grid, tmp_path):
+    res = _run(name, tmp_path)
+    assert res.status == "passed", res.counterexample
+    assert {row[1 if name.startswith("arb") else 3] for row in res.tables[0].rows} == grid
+
+
+def _rate_instances():
+    """The cancelling middle cell (c_1 = 0), the 2-cell line and the same scaled by 1/16 (||c_0||/n_0 = 9/32 < 1)."""
+    mid = from_partition(np.array([[-11.0], [-10.0], [-1.0], [1.0], [10.0], [11.0]]), [0, 0, 1, 1, 2, 2])
+    line = from_partition(np.array([[0.0], [1.0], [10.0], [11.0]]), [0, 0, 1, 1])
+    small = from_partition(np.array([[0.0], [1.0], [10.0], [11.0]]) / 16, [0, 0, 1, 1])
+    return [("mid", mid), ("line", line), ("small", small)] * 2   # 6 >= 3 + 5 * scale(dev): no random ones
+
+
+def test_true_rate_checks_every_cell_with_a_leading_term_and_skips_c_k_zero(monkeypatch, tmp_path):
+    """On instances with c_k = 0 and with ||c_k||/n_k < 1 the evidence passes; a band that excludes every
+    ratio flags exactly the (cell, sigma) pairs with c_k != 0 (3 sigmas x (2 + 2 + 2) cells x 2), the
+    c_k = 0 cell never (its rate is faster than predicted)."""
+    from kmrbf.claims import kr_t3
+    from kmrbf.numerics import lloyd_instances
+
+    insts = _rate_instances()
+    assert leading_coefficient(insts[2][1], 0) == 9 / 32
+    monkeypatch.setattr(lloyd_instances, "certified_instances", lambda: list(insts))
+    res = _run("true-rate", tmp_path)
+    assert res.status == "passed", res.counterexample
+    assert res.examples == 3 * (3 + 2 + 2) * 2
+    monkeypatch.setattr(kr_t3, "rate_band", lambda inst, k, s: (2.0, 3.0))
+    res = _run("true-rate", tmp_path)
+    assert res.status == "failed" and res.counterexample.count("outside") == 3 * (2 + 2 + 2) * 2
+    assert "mid k=1" not in res.counterexample

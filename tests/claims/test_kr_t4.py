@@ -14,6 +14,8 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kmrbf.claims import evidence_for, kr_t4
 from kmrbf.claims.kr_t4 import best_constant, explicit_constant
@@ -86,3 +88,75 @@ def test_t4_constant_is_the_one_formula_of_the_certificate(pair):
 
     with ctx.workprec(64):
         assert t4_constant(pair, Fraction(3, 2)).overlaps(arb(2))
+
+
+# ---------------------------------------------------------------------------- mutation-testing gaps
+def test_kappa_uses_the_largest_squared_distance():
+    """{0, 1} | {10, 11}: the largest squared point-centroid distance is (11 - 0.5)^2 = 110.25 (not a sum over
+    centroids), Delta = 90, so kappa = 8u(110.25/90 + 2)."""
+    from kmrbf.evidence.roundoff import entmax_threshold_slack
+
+    inst = from_partition(np.array([[0.0], [1.0], [10.0], [11.0]]), [0, 0, 1, 1])
+    assert kr_t4._kappa(inst) == entmax_threshold_slack(110.25, 90.0) == 8 * 2.0**-53 * (110.25 / 90 + 2)
+
+
+def test_best_constant_reports_the_float64_error_of_the_ratio(pair):
+    """The third value is centroid_tol / sigma at the maximising sigma = g (alpha - 1) Delta."""
+    from kmrbf.evidence.roundoff import centroid_tol
+
+    c, g, tol = best_constant(pair, 1.5, np.array([0.5, 1.0, 2.0]))
+    assert tol == centroid_tol(pair.X, pair.K) / (g * 0.5 * float(pair.delta))
+
+
+def test_exact_cert_names_its_undecided_rows(monkeypatch, tmp_path):
+    """A row arb cannot decide (not proved still, not proved moved) makes the evidence undecided, and the
+    summary says which row."""
+    from types import SimpleNamespace
+
+    ex = {"one_hot": True, "one_hot_in_arb": False, "exact_in_arb": False}
+    dec = SimpleNamespace(name="k=0: did not move", status="undecided")
+    monkeypatch.setattr(kr_t4, "_t4_certs", lambda: [("fake", None, 1.5, Fraction(1, 2), ex, [dec])])
+    res = _run("exact-one-hot", tmp_path)
+    assert res.status == "undecided" and res.summary == "undecided: fake alpha=1.5 sigma/((a-1)Delta)=1/2"
+
+
+def test_the_strategy_is_the_one_its_summary_describes():
+    """The report prints _SUMMARY as the strategy: K = 2..4, D = 1..3, 1..8 points per cell, which are
+    lloyd_fixed_points' defaults (Hypothesis's repr lists only non-default arguments)."""
+    assert repr(kr_t4._LLOYD) == "lloyd_fixed_points()"
+    assert "K=2..4, D=1..3, 1..8 points per cell" in kr_t4._SUMMARY
+    from kmrbf.evidence.strategies import lloyd_fixed_points
+
+    assert repr(lloyd_fixed_points(max_k=5, max_d=3, max_per_cell=8)) != repr(kr_t4._LLOYD)
+
+
+@settings(max_examples=1, database=None)
+@given(st.just(None))
+def test_t4_exact_fails_when_the_responsibilities_stay_one_hot_above_the_threshold(_):
+    """The sharpness half of t4_exact can fail: one-hot responsibilities at sigma = 2 (alpha-1) Delta are
+    reported (with the real ones it passes).  (Run under @given: t4_exact calls hypothesis.assume.)"""
+    from kmrbf import numerics as nx
+
+    pair = from_partition(np.array([[0.0], [1.0]]), [0, 1])
+    kr_t4.t4_exact(pair, 1.5, 0.5, 2.0)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(nx, "responsibilities", lambda X, M, s, alpha=1.0: np.eye(2))
+        with pytest.raises(AssertionError, match="still one-hot"):
+            kr_t4.t4_exact(pair, 1.5, 0.5, 2.0)
+
+
+@settings(max_examples=1, database=None)
+@given(st.just(None))
+def test_t4_exact_checks_exactness_up_to_the_threshold_less_its_rounding_band(_):
+    """At t = 1 the soft centroids are checked at sigma = (alpha-1) Delta / (1 + kappa): the edge of the claim,
+    not a comfortable fraction of it (which would hold as well and test less)."""
+    from kmrbf import numerics as nx
+
+    pair = from_partition(np.array([[0.0], [1.0]]), [0, 1])
+    seen = []
+    orig = nx.soft_centroids
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(nx, "soft_centroids", lambda X, M, s, alpha=1.0: seen.append(s) or orig(X, M, s, alpha=alpha))
+        kr_t4.t4_exact(pair, 1.5, 1.0, 2.0)
+    kappa = kr_t4._kappa(pair)
+    assert seen == [0.5 / (1 + kappa)] and 0 < kappa < 1e-14

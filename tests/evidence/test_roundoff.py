@@ -185,3 +185,17 @@ def test_entmax_threshold_slack_is_within_a_stated_factor_of_the_measured_shift(
             assert shift <= kappa + gamma(16), (d, alpha, shift, kappa)
             worst = max(worst, shift / kappa)
     assert worst >= 1 / ENTMAX_SLACK_FACTOR, worst
+
+
+# ---------------------------------------------------------------------------- mutation-testing gaps
+def test_centroid_tol_is_its_stated_closed_form():
+    """sqrt(D) (gamma_{N+K+8} + u) max|X|, with the rounding count exactly N + K + 8 (one more rounding on the
+    path is a different, looser bound that the factor tests above cannot tell apart)."""
+    X = np.array([[1.0, -3.0], [0.5, 2.0], [0.0, 0.25]])
+    assert centroid_tol(X, 2) == math.sqrt(2) * (gamma(3 + 2 + 8) + U) * 3.0
+    assert centroid_tol(X, 2) < math.sqrt(2) * (gamma(3 + 2 + 9) + U) * 3.0
+
+
+def test_centroid_tol_of_no_data_is_zero():
+    """max|X| over an empty X is taken as 0: nothing is summed, nothing is rounded."""
+    assert centroid_tol(np.empty((0, 3)), 2) == 0.0

@@ -54,3 +54,40 @@ def test_sigma_max_exact_is_inside_the_global_range_and_tight():
             edge = arb(inst.delta.numerator) / inst.delta.denominator / arb(max(2, 2 * (inst.K - 1))).log()
             assert arb(s.numerator) / s.denominator <= edge
             assert ((edge - arb(s.numerator) / s.denominator) / edge) < 2.0**-48
+
+
+# ---------------------------------------------------------------------------- mutation-testing gaps
+def test_rel_sigmas_reach_both_ends_of_the_range():
+    """The strategy covers all of [1e-3, 1]: its two ends are drawn (a shrunken range would pass the test above)."""
+    from hypothesis import find, settings
+
+    s = settings(derandomize=True, max_examples=2000, database=None)
+    assert find(rel_sigmas(), lambda t: t >= 1.0 - 1e-12, settings=s) == 1.0
+    assert math.isclose(find(rel_sigmas(), lambda t: t <= 1e-3 * (1 + 1e-9), settings=s), 1e-3, rel_tol=1e-12)
+
+
+def test_sigma_max_for_two_centroids_is_delta_over_ln2_and_attains_one_half():
+    """K = 2: Delta / ln 2, where (K - 1) e^{-Delta/sigma} = 1/2 exactly (the edge of the global range)."""
+    inst = from_partition(np.array([[0.0], [1.0], [10.0], [11.0]]), [0, 0, 1, 1])
+    assert inst.K == 2
+    s = sigma_max(inst)
+    assert s == float(inst.delta) / math.log(2)
+    assert math.isclose((inst.K - 1) * math.exp(-float(inst.delta) / s), 0.5, rel_tol=4 * 2.0**-53)
+
+
+def test_sigma_max_exact_is_within_the_stated_rounding_of_the_edge():
+    r"""The gap to the edge is what the construction allows, no more: ell - ln v <= 2^-50 + (half an ulp of
+    ln v < 4, i.e. 2^-52), so (edge - sigma) / edge <= (2^-50 + 2^-52) / ln v.  A doubled offset
+    (2^-49) is still inside the range but breaks this."""
+    from flint import arb, ctx
+
+    from kmrbf.evidence.sigma import sigma_max_exact
+
+    for X, lab in (([[0.0], [1.0]], [0, 1]), ([[0.0], [1.0], [10.0], [11.0], [20.0], [21.0]], [0, 0, 1, 1, 2, 2])):
+        inst = from_partition(np.array(X), lab)
+        v = max(2, 2 * (inst.K - 1))
+        s = sigma_max_exact(inst)
+        with ctx.workprec(256):
+            edge = arb(inst.delta.numerator) / inst.delta.denominator / arb(v).log()
+            gap = (edge - arb(s.numerator) / s.denominator) / edge
+            assert gap > 0 and gap < (arb(2) ** -50 + arb(2) ** -52) / arb(v).log(), (v, gap.str(5))
