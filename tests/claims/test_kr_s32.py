@@ -53,3 +53,28 @@ def test_a_loosened_bound_is_caught(monkeypatch, tmp_path, name, loosened):
     monkeypatch.setattr(kr_s32, name, loosened)
     assert _run("bounds-attained", tmp_path).status == "failed"
     assert _run("G-sandwich", tmp_path).status == "passed"
+
+
+# ---------------------------------------------------------------------------- mutation-testing gaps
+def test_sandwich_tolerance_sums_each_points_largest_distance():
+    r"""slack over the path's roundings times \sum_i \max_k d_ik + sigma N log K + sigma N: three points,
+    two centroids (d = [[0, 1], [4, 1], [9, 4]]: row maxima 1, 4, 9, column maxima 9, 4)."""
+    from kmrbf.evidence.roundoff import slack, w_sigma_roundings
+
+    X, M = np.array([[0.0], [2.0], [3.0]]), np.array([[0.0], [1.0]])
+    mag = (1 + 4 + 9) + 0.5 * 3 * math.log(2) + 0.5 * 3
+    assert kr_s32._sandwich_tol(X, M, 0.5) == slack(w_sigma_roundings(X, M), mag)
+
+
+def test_concentration_draws_sigma_down_to_1e_3_as_the_summary_states(monkeypatch):
+    from hypothesis import find, settings
+
+    from kmrbf.evidence import EvidenceResult, collect
+
+    seen = {}
+    monkeypatch.setattr(collect, "run_property",
+                        lambda check, strategies, ctx, examples=(): seen.update(strategies) or EvidenceResult("passed"))
+    ev = {e.name: e for e in evidence_for("KR-S32")}["concentration-on-argmin"]
+    assert "sigma log-uniform in [1e-3, 10]" in ev.run(RunContext(profile=_DEV, out_dir=None)).data["strategy"]
+    s = settings(derandomize=True, database=None, max_examples=300)
+    assert find(seen["sigma"], lambda v: v <= 1.001e-3, settings=s) <= 1.001e-3

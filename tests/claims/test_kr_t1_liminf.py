@@ -42,3 +42,15 @@ def test_a_loosened_lipschitz_constant_is_caught(monkeypatch, tmp_path):
     monkeypatch.setattr(kr_t1_liminf, "liminf_lipschitz", lambda X, M, Mp: 2 * liminf_lipschitz(X, M, Mp))
     assert _run("quantitative-liminf", tmp_path).status == "passed"    # a looser bound still holds ...
     assert _run("bounds-attained", tmp_path).status == "failed"        # ... and is no longer attained
+
+
+# ---------------------------------------------------------------------------- mutation-testing gaps
+def test_tolerances_sum_each_points_largest_squared_distance():
+    r"""Both tolerances are slack(roundings of W_sigma) times \sum_i \max_k d_ik (plus, for the quantitative
+    bound, the same for M' and L ||M' - M||): three points, two centroids, d(M) = [[0, 1], [4, 1], [9, 4]]
+    (row maxima 1, 4, 9; column maxima 9, 4), d(M') = [[1, 1], [1, 1], [4, 4]] (row maxima 1, 1, 4)."""
+    from kmrbf.evidence.roundoff import slack, w_sigma_roundings
+
+    X, M, Mp = np.array([[0.0], [2.0], [3.0]]), np.array([[0.0], [1.0]]), np.array([[1.0], [1.0]])
+    assert kr_t1_liminf._w_tol(X, M) == slack(w_sigma_roundings(X, M), 14.0)
+    assert kr_t1_liminf._quantitative_tol(X, M, Mp, 2.0, 0.5) == slack(w_sigma_roundings(X, M), 14.0 + 6.0 + 1.0)

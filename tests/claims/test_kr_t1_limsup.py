@@ -90,3 +90,29 @@ def test_undecided_comparisons_are_undecided_never_failed_or_passed(monkeypatch,
                         lambda compute, name, **kw: Decision(name, "undecided", 64, "?", "?", float("nan")))
     assert _run("arb-sharp-constant", tmp_path).status == "undecided"
     assert _run("arb-certificates", tmp_path).status == "undecided"
+
+
+# ---------------------------------------------------------------------------- mutation-testing gaps
+def test_arb_extremal_instance_covers_the_stated_k_and_summarises_the_largest_ratio(tmp_path):
+    """The description says K in {2, 3, 4, 6}; the passing summary names the largest uniform ratio (at K = 2:
+    e W0(1/e) = 0.7569, the ratio falls with K)."""
+    res = _run("arb-sharp-constant", tmp_path)
+    ratios = res.data["uniform_ratio_at_extremal"]
+    assert set(ratios) == {"K=2", "K=3", "K=4", "K=6"}
+    assert res.summary.startswith("sharp constant W0((K-1)/e) attained") and res.summary.endswith(
+        f"(max {ratios['K=2']:.6f}, at K=2)")
+
+
+def test_sharp_constant_attained_draws_k_up_to_6_as_the_summary_states(monkeypatch):
+    from hypothesis import find, settings
+
+    from kmrbf.evidence import EvidenceResult, collect
+
+    seen = {}
+    monkeypatch.setattr(collect, "run_property",
+                        lambda check, strategies, ctx, examples=(): seen.update(strategies) or EvidenceResult("passed"))
+    ev = {e.name: e for e in evidence_for("KR-T1-limsup")}["sharp-constant-attained"]
+    assert "K in 2..6" in ev.run(RunContext(profile=_DEV, out_dir=None)).data["strategy"]
+    s = settings(derandomize=True, database=None, max_examples=200)
+    assert find(seen["k"], lambda k: k >= 6, settings=s) == 6
+    assert find(seen["k"], lambda k: k <= 2, settings=s) == 2

@@ -35,3 +35,10 @@ def test_a_tightened_bound_is_caught(monkeypatch, tmp_path):
     """Halving the bound pushes some ratio above the sharper cap: the ratio evidence can fail."""
     monkeypatch.setattr(kr_t1_min, "min_gap_bound", lambda n, k, s: min_gap_bound(n, k, s) / 4)
     assert _run("bound-ratio", tmp_path).status == "failed"
+
+
+def test_bound_ratio_runs_every_instance_it_draws(tmp_path):
+    """max(2, round(4 scale)) instances with distinct points (a draw with a repeated point is redrawn, not the
+    end of the loop), three sigmas each."""
+    res = _run("bound-ratio", tmp_path)
+    assert res.examples == 3 * max(2, round(4 * _DEV.scale)) == len(res.tables[0].rows)

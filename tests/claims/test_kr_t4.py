@@ -160,3 +160,25 @@ def test_t4_exact_checks_exactness_up_to_the_threshold_less_its_rounding_band(_)
         kr_t4.t4_exact(pair, 1.5, 1.0, 2.0)
     kappa = kr_t4._kappa(pair)
     assert seen == [0.5 / (1 + kappa)] and 0 < kappa < 1e-14
+
+
+def test_exact_below_threshold_draws_sharpness_from_1_125_with_the_full_example_count(monkeypatch):
+    """t_above starts at 1.125 (the docstring's 'not exact at t >= 1.125', just outside the rounding band) and
+    the property runs the profile's full max_examples (fraction 1.0)."""
+    from hypothesis import find
+    from hypothesis import settings as hsettings
+
+    from kmrbf.evidence import EvidenceResult, collect
+
+    seen = {}
+
+    def spy(check, strategies, ctx, examples=()):
+        seen.update(strategies, n=ctx.profile.max_examples)
+        return EvidenceResult("passed")
+
+    monkeypatch.setattr(collect, "run_property", spy)
+    ev = {e.name: e for e in evidence_for("KR-T4")}["float64-exact-below-threshold"]
+    res = ev.run(RunContext(profile=_DEV, out_dir=None))
+    assert seen["n"] == _DEV.max_examples == res.data["max_examples"]
+    s = hsettings(derandomize=True, database=None, max_examples=200)
+    assert find(seen["t_above"], lambda v: v <= 1.125, settings=s) == 1.125

@@ -65,3 +65,43 @@ def test_a_broken_sharpness_finding_leaves_the_paper_status(monkeypatch, tmp_pat
         assert aggregate_verdict(results)[0] == "verified" and testbed_errors(results)
     finally:
         entmax.entmax_one_hot_sharp.cache_clear()
+
+
+# ---------------------------------------------------------------------------- mutation-testing gaps
+def test_a_bound_off_by_one_part_in_a_billion_is_caught(monkeypatch, tmp_path):
+    """The softmax rows compare measured/bound with the prediction within the rounding band (~1e-14 relative),
+    not a looser constant: a bound moved by 1e-9 relative already fails."""
+    monkeypatch.setattr(kr_t5, "concentration_bounds",
+                        lambda d, s: tuple((1 + 1e-9) * v if i < 2 else v
+                                           for i, v in enumerate(concentration_bounds(d, s))))
+    assert _run("threshold-measured", tmp_path).status == "failed"
+
+
+def test_ties_demand_exact_zeros_for_every_alpha_above_one(monkeypatch):
+    """For alpha in (1, 2] as for alpha > 2 the off-tie entries must be exactly 0 below the threshold: a mass of
+    1e-300 (far inside the softmax bound) is reported."""
+    import numpy as np
+
+    d = np.array([0.0, 0.0, 1.0])
+    orig = kr_t5._entmax
+    kr_t5.t5_ties((d, 2, 1.0), 1.5, 0.5)
+    monkeypatch.setattr(kr_t5, "_entmax", lambda z, a: orig(z, a) + np.where(z < z.max(), 1e-300, 0.0))
+    for alpha in (1.25, 1.5, 2.0, 3.0):
+        with pytest.raises(AssertionError, match="off-tie mass"):
+            kr_t5.t5_ties((d, 2, 1.0), alpha, 0.5)
+
+
+def test_near_ties_draw_softmax_as_the_summary_states(monkeypatch):
+    """The strategy summary says alpha in {1, 1.25, 1.5, 2, 3}: the alpha strategy reaches 1 (softmax)."""
+    from hypothesis import find, settings
+
+    from kmrbf.evidence import EvidenceResult, collect
+
+    seen = {}
+    monkeypatch.setattr(collect, "run_property",
+                        lambda check, strategies, ctx, examples=(): seen.update(strategies) or EvidenceResult("passed"))
+    ev = {e.name: e for e in evidence_for("KR-T5")}["float64-near-ties"]
+    ev.run(RunContext(profile=_DEV, out_dir=None))
+    s = settings(derandomize=True, database=None, max_examples=200)
+    assert "alpha in {1, 1.25, 1.5, 2, 3}" in ev.run(RunContext(profile=_DEV, out_dir=None)).data["strategy"]
+    assert find(seen["alpha"], lambda a: a == 1.0, settings=s) == 1.0

@@ -169,3 +169,79 @@ def test_t4_constant_and_the_certificate_use_the_same_formula():
     out = certify_t4(inst, inst.delta * 2, "1.5", max_prec=256)   # sigma = 4 (alpha-1) Delta: centroids moved
     d = next(d for d in out if "C*sigma" in d.name)
     assert d.status == "proved" and d.ratio > 1
+
+
+# ---------------------------------------------------------------------------- mutation-testing gaps
+def test_t3_bound_balls_by_hand_with_two_point_cells():
+    """Cells {0, 1}, {10, 11}: K - 1 = 1 weighs the own-cell distances (0.5 + 0.5), the other cell adds
+    9.5 + 10.5, so A_0 = 21; n_0 = m = 2, N = 4, diam = 11: instance eps*21/(2(1-eps)), global
+    2*11*4*1/2*eps = 44 eps.  (Two singletons, as above, cannot tell (K-1) from (K+1), nor / m from * m.)"""
+    from flint import ctx
+
+    from kmrbf.numerics.certify import t3_bound_balls
+    from kmrbf.numerics.lloyd_instances import from_partition
+
+    inst = from_partition(np.array([[0.0], [1.0], [10.0], [11.0]]), [0, 0, 1, 1])
+    with ctx.workprec(256):
+        eps = (-arb(90) / 9).exp()                  # sigma = Delta/10 = 9; Delta_0 = Delta = 90
+        b = t3_bound_balls(inst, Fraction(9), 0)
+        assert b["A"].overlaps(arb(21)) and b["A"].rad() < 1e-60
+        for key, want in (("instance", eps * 21 / (2 * (1 - eps))), ("per_cell", eps * 21 / (2 * (1 - eps))),
+                          ("global", 44 * eps)):
+            assert abs(b[key] - want) < 1e-60 * want, (key, b[key].str(20), want.str(20))
+
+
+def test_certify_t3_rate_encloses_sigma_log_dev_plus_delta_k():
+    """rate[k] = sigma log||mu_hat_k - mu*_k|| + Delta_k (half the log of the squared deviation), against
+    float64 soft centroids at sigma = Delta/10 (deviation ~ 4.5 e^{-10}, far from underflow)."""
+    import math
+
+    from kmrbf.evidence.sigma import deviations
+    from kmrbf.numerics.lloyd_instances import from_partition
+
+    inst = from_partition(np.array([[0.0], [1.0], [10.0], [11.0]]), [0, 0, 1, 1])
+    res = certify_t3(inst, Fraction(9))
+    dev = deviations(inst, 9.0)
+    for k in range(2):
+        assert res["rate"][k] != "undecided"
+        want = 9.0 * math.log(float(dev[k])) + 90.0
+        got = arb(res["rate"][k])
+        # the string carries 6 digits: the ball's radius (~2e-5) covers the printing; float64 adds ~1e-12
+        assert abs(float(got.mid()) - want) <= float(got.rad()) + 1e-9, (k, res["rate"][k], want)
+        assert float(got.rad()) < 1e-4
+
+
+def test_decision_ratio_is_nan_when_lhs_contains_zero_and_balls_print_ten_digits():
+    import math
+
+    d = decide_le(lambda p: (arb(0, 1e-3), arb(1)), "ball around 0 <= 1")
+    assert d.status == "proved" and math.isnan(d.ratio)          # lhs contains 0: no tightness ratio
+    assert d.lhs == arb(0, 1e-3).str(10) and d.rhs == arb(1).str(10)
+    d = decide_le(lambda p: (arb(2) / 3, arb(1) / 7), "2/3 <= 1/7")
+    from flint import ctx
+
+    with ctx.workprec(d.prec):
+        assert d.status == "disproved" and d.lhs == (arb(2) / 3).str(10) and d.rhs == (arb(1) / 7).str(10)
+
+
+def test_precision_arguments_are_keyword_only():
+    import inspect
+
+    for f, pos, kw in ((certify_t3, ("inst", "sigma"), ("max_prec",)),
+                       (decide_le, ("compute", "name"), ("prec", "max_prec"))):
+        params = inspect.signature(f).parameters
+        assert all(params[n].kind is inspect.Parameter.KEYWORD_ONLY for n in kw), f.__name__
+        assert all(params[n].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for n in pos), f.__name__
+
+
+def test_certify_t3_leaves_an_unmoved_centroid_undecided_never_disproved():
+    """Middle cell {-1, 1} between {-11, -10} and {10, 11}: by symmetry mu_hat_1 = mu*_1 exactly, so 'dev<=0'
+    is true and can only be proved or left undecided (a ball around 0), and its rate is 'undecided';
+    the outer cells moved ('dev<=0' disproved)."""
+    from kmrbf.numerics.lloyd_instances import from_partition
+
+    inst = from_partition(np.array([[-11.0], [-10.0], [-1.0], [1.0], [10.0], [11.0]]), [0, 0, 1, 1, 2, 2])
+    res = certify_t3(inst, inst.delta / 10, max_prec=256)
+    pos = {d.name: d.status for d in res["decisions"] if d.name.endswith("dev<=0")}
+    assert pos == {"k=0: dev<=0": "disproved", "k=1: dev<=0": "undecided", "k=2: dev<=0": "disproved"}
+    assert res["rate"][1] == "undecided" and res["rate"][0] != "undecided"

@@ -118,3 +118,23 @@ def test_arb_entmax_never_nan_near_the_support_boundary(alpha):
         p = A.arb_entmax([Fraction(v) for v in z], alpha, prec=64)
         assert all(v.is_finite() for v in p), (z, p)
         assert abs(sum(p) - 1) < 1e-15
+
+
+@pytest.mark.parametrize("big", [10**300, -(10**300), 10**308])
+def test_max_shift_keeps_huge_logits_finite(big):
+    """Without the max-shift exp(1e300) is an infinite ball: the shift is what makes these finite.
+    (Exact integer logits, so that big - 1 is not absorbed as it would be in float64.)"""
+    from flint import arb as _arb
+    from flint import ctx as _ctx
+
+    from kmrbf.numerics.arb import arb_log_sum_exp, arb_softmax
+
+    lse = arb_log_sum_exp([big, big, big - 1])
+    with _ctx.workprec(256):
+        expected = _arb(big) + (_arb(2) + (-_arb(1)).exp()).log()
+        assert lse.is_finite() and lse.overlaps(expected)
+    p = arb_softmax([big, big - 1])
+    with _ctx.workprec(256):
+        e = (-_arb(1)).exp()
+        assert all(x.is_finite() for x in p)
+        assert p[0].overlaps(1 / (1 + e)) and p[1].overlaps(e / (1 + e))
