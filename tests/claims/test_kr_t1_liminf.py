@@ -54,3 +54,9 @@ def test_tolerances_sum_each_points_largest_squared_distance():
     X, M, Mp = np.array([[0.0], [2.0], [3.0]]), np.array([[0.0], [1.0]]), np.array([[1.0], [1.0]])
     assert kr_t1_liminf._w_tol(X, M) == slack(w_sigma_roundings(X, M), 14.0)
     assert kr_t1_liminf._quantitative_tol(X, M, Mp, 2.0, 0.5) == slack(w_sigma_roundings(X, M), 14.0 + 6.0 + 1.0)
+
+
+def test_bounds_attained_summary_says_both_are_attained(tmp_path):
+    res = _run("bounds-attained", tmp_path)
+    assert res.status == "passed" and res.summary == (
+        "W >= F0 and W(M') >= F0(M) - L|M'-M| are both attained (ratio 1): neither can be sharpened")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import pytest
+
 from kmrbf.claims import evidence_for, kr_t1_min
 from kmrbf.claims.kr_t1_min import min_gap_bound
 from kmrbf.evidence import RunContext
@@ -37,8 +39,11 @@ def test_a_tightened_bound_is_caught(monkeypatch, tmp_path):
     assert _run("bound-ratio", tmp_path).status == "failed"
 
 
-def test_bound_ratio_runs_every_instance_it_draws(tmp_path):
+@pytest.mark.parametrize("seed", [_DEV.seed, 12])   # seed 12: the very first draw repeats a point (D = 1, N = 7)
+def test_bound_ratio_runs_every_instance_it_draws(tmp_path, seed):
     """max(2, round(4 scale)) instances with distinct points (a draw with a repeated point is redrawn, not the
     end of the loop), three sigmas each."""
-    res = _run("bound-ratio", tmp_path)
+    ev = {e.name: e for e in evidence_for("KR-T1-min")}["bound-ratio"]
+    res = run_evidence(ev, RunContext(profile=dataclasses.replace(_DEV, seed=seed), out_dir=tmp_path))
+    assert res.status == "passed", res.counterexample
     assert res.examples == 3 * max(2, round(4 * _DEV.scale)) == len(res.tables[0].rows)

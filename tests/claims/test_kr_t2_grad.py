@@ -181,3 +181,20 @@ def test_bounds_attained_summary_reports_the_largest_ratios(tmp_path):
     assert res.status == "passed" and res.summary == (
         "both bounds attained as sigma -> 0: measured ratios equal the closed forms "
         f"(largest {worst['||E_0||/B_0']:.10f} and {worst['||step_0-L_0||/bound_0']:.4f})")
+
+
+def test_step_rate_band_ends_share_the_centre_w_over_n():
+    """line-K2 (n = 3, 2 after the shift): lo = |w|/n (1-a)/(1+b) and hi = |w|/n (1+a)/(1-b) share the centre
+    |w|/n, so hi/lo = (1+a)(1+b)/((1-a)(1-b)) (a scaled end, e.g. |w| n, breaks it when n > 1)."""
+    from flint import ctx
+
+    from kmrbf.claims.kr_t2_grad import step_rate_band
+
+    Xq, Mq = _shifted_line()
+    s = Fraction(135, 4) / 100
+    with ctx.workprec(1024):
+        for k in range(len(Mq)):
+            band = step_rate_band(Xq, Mq, s, k, prec=1024)
+            a, b = band["a"], band["b"]
+            want = (1 + a) * (1 + b) / ((1 - a) * (1 - b))
+            assert abs(band["hi"] / band["lo"] - want) < 1e-100 * want, k

@@ -182,3 +182,15 @@ def test_exact_below_threshold_draws_sharpness_from_1_125_with_the_full_example_
     assert seen["n"] == _DEV.max_examples == res.data["max_examples"]
     s = hsettings(derandomize=True, database=None, max_examples=200)
     assert find(seen["t_above"], lambda v: v <= 1.125, settings=s) == 1.125
+
+
+def test_best_constant_searches_the_stated_grid(monkeypatch, tmp_path):
+    """The description says sigma/((alpha-1)Delta) in [0.5, 20] on a log grid: the grid handed to best_constant
+    starts at 0.5 and ends at 20 (a grid starting above the maximiser would understate C*)."""
+    grids = []
+    orig = kr_t4.best_constant
+    monkeypatch.setattr(kr_t4, "best_constant", lambda inst, a, grid: grids.append(grid) or orig(inst, a, grid))
+    assert _run("best-constant", tmp_path).status == "passed"
+    g = grids[0]
+    assert math.isclose(g[0], 0.5, rel_tol=1e-14) and math.isclose(g[-1], 20.0, rel_tol=1e-14)
+    assert np.allclose(np.diff(np.log(g)), math.log(40) / (g.size - 1), rtol=1e-10)

@@ -68,13 +68,16 @@ def test_a_broken_sharpness_finding_leaves_the_paper_status(monkeypatch, tmp_pat
 
 
 # ---------------------------------------------------------------------------- mutation-testing gaps
-def test_a_bound_off_by_one_part_in_a_billion_is_caught(monkeypatch, tmp_path):
-    """The softmax rows compare measured/bound with the prediction within the rounding band (~1e-14 relative),
-    not a looser constant: a bound moved by 1e-9 relative already fails."""
+@pytest.mark.parametrize("which", [0, 1])   # 0: the bound on T ("on"), 1: the bound off T ("off")
+def test_a_bound_off_by_one_part_in_a_billion_is_caught(monkeypatch, tmp_path, which):
+    """Each softmax row compares measured/bound with the prediction within the rounding band (~1e-14 relative),
+    not a looser constant: either bound moved by 1e-9 relative already fails."""
     monkeypatch.setattr(kr_t5, "concentration_bounds",
-                        lambda d, s: tuple((1 + 1e-9) * v if i < 2 else v
+                        lambda d, s: tuple((1 + 1e-9) * v if i == which else v
                                            for i, v in enumerate(concentration_bounds(d, s))))
-    assert _run("threshold-measured", tmp_path).status == "failed"
+    res = _run("threshold-measured", tmp_path)
+    assert res.status == "failed"
+    assert ("p_off / (eps/t)" if which else "|p_tie - 1/t|") in res.counterexample
 
 
 def test_ties_demand_exact_zeros_for_every_alpha_above_one(monkeypatch):

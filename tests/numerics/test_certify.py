@@ -245,3 +245,100 @@ def test_certify_t3_leaves_an_unmoved_centroid_undecided_never_disproved():
     pos = {d.name: d.status for d in res["decisions"] if d.name.endswith("dev<=0")}
     assert pos == {"k=0: dev<=0": "disproved", "k=1: dev<=0": "undecided", "k=2: dev<=0": "disproved"}
     assert res["rate"][1] == "undecided" and res["rate"][0] != "undecided"
+
+
+def test_certify_t3_decides_the_squared_bounds_and_records_their_tightness():
+    """Two singletons at sigma = 1/4: the decisions compare dev^2 with b^2, so their ratios rhs/lhs are
+    ((1+eps)/(1-eps))^2 (instance and per-cell bounds) and (4(1+eps))^2 (global), eps = e^{-4}."""
+    import math
+
+    from kmrbf.numerics.lloyd_instances import from_partition
+
+    inst = from_partition(np.array([[0.0], [1.0]]), [0, 1])
+    eps = math.exp(-4.0)
+    res = certify_t3(inst, Fraction(1, 4))
+    for d in res["decisions"]:
+        want = (0.0 if d.name.endswith("dev<=0") else (4 * (1 + eps)) ** 2 if "2diam" in d.name
+                else ((1 + eps) / (1 - eps)) ** 2)
+        assert d.status == ("disproved" if d.name.endswith("dev<=0") else "proved"), d.name
+        assert math.isclose(d.ratio, want, rel_tol=1e-12, abs_tol=1e-300), (d.name, d.ratio, want)
+
+
+def test_certify_t3_global_range_is_sigma_ln_2_k_minus_1_for_three_cells():
+    """K = 3, Delta = 90: the range is sigma <= 90/ln 4 (not 90/ln 1, which would admit every sigma)."""
+    import math
+
+    from kmrbf.numerics.lloyd_instances import from_partition
+
+    inst = from_partition(np.array([[0.0], [1.0], [10.0], [11.0], [20.0], [21.0]]), [0, 0, 1, 1, 2, 2])
+    edge = Fraction(inst.delta) / Fraction(math.log(4))
+    assert certify_t3(inst, edge * Fraction(11, 10))["global_range"].status == "disproved"
+    assert certify_t3(inst, edge * Fraction(9, 10))["global_range"].status == "proved"
+
+
+def test_certify_t4_moved_is_decided_against_zero():
+    """Two singletons, alpha = 1.5 (threshold (alpha-1) Delta = 1/2): 'did not move' is proved at 1/4 and
+    disproved at 3/4, where the deviation is far below 1 (so it is 'dev <= 0' that is decided)."""
+    from kmrbf.numerics.lloyd_instances import from_partition
+
+    inst = from_partition(np.array([[0.0], [1.0]]), [0, 1])
+    for sigma, want in ((Fraction(1, 4), "proved"), (Fraction(3, 4), "disproved")):
+        moved = [d.status for d in certify_t4(inst, sigma, "1.5") if "did not move" in d.name]
+        assert moved == [want, want], (sigma, moved)
+
+
+def test_decide_le_proves_an_exact_equality_and_prints_undecided_balls():
+    from flint import ctx
+
+    d = decide_le(lambda p: (arb(1) / 4, arb(1) / 4), "1/4 <= 1/4")    # exact balls: diff is exactly 0
+    assert d.status == "proved" and d.ratio == 1.0
+    d = decide_le(lambda p: (arb(1) / 3, arb(1) / 3), "1/3 <= 1/3", max_prec=128)
+    with ctx.workprec(128):
+        assert d.status == "undecided" and d.lhs == d.rhs == (arb(1) / 3).str(10)
+
+
+def test_a_ball_touching_the_other_side_is_undecided_never_disproved():
+    """rhs = [0 +/- r], lhs = r exactly: rhs - lhs = [-r +/- r] has upper end exactly 0, so lhs <= rhs may hold
+    (with equality): undecided, not disproved (only a ball entirely below 0 disproves)."""
+    rhs = arb(0, 0.5)
+    lhs = arb(float(rhs.rad().mid()))
+    diff = rhs - lhs
+    assert diff <= 0 and not diff < 0 and not diff >= 0       # the edge case is really constructed
+    d = decide_le(lambda p: (lhs, rhs), "touching", max_prec=128)
+    assert d.status == "undecided" and d.prec == 128
+
+
+def test_t3_global_bound_by_hand_with_three_cells():
+    """{0, 1}, {10, 11}, {20, 21}: K - 1 = 2, N = 6, m = 2, diam = 21: global 2*21*6*2/2*eps = 252 eps
+    (K = 2 instances cannot tell N (K-1) from N / (K-1))."""
+    from flint import ctx
+
+    from kmrbf.numerics.certify import t3_bound_balls
+    from kmrbf.numerics.lloyd_instances import from_partition
+
+    inst = from_partition(np.array([[0.0], [1.0], [10.0], [11.0], [20.0], [21.0]]), [0, 0, 1, 1, 2, 2])
+    with ctx.workprec(256):
+        eps = (-arb(90) / 9).exp()
+        g = t3_bound_balls(inst, Fraction(9), 1)["global"]
+        assert abs(g - 252 * eps) < 1e-60 * g, g.str(20)
+
+
+def test_proved_balls_and_rates_print_the_stated_digits():
+    """Decision balls with 10 digits (also when proved), rates with 6 (certify_t3's docstring)."""
+    import re
+
+    from flint import ctx
+
+    from kmrbf.numerics.lloyd_instances import from_partition
+
+    d = decide_le(lambda p: (arb(1) / 3, arb(1)), "1/3 <= 1")
+    with ctx.workprec(d.prec):
+        assert d.status == "proved" and d.lhs == (arb(1) / 3).str(10) and d.rhs == arb(1).str(10)
+    inst = from_partition(np.array([[0.0], [1.0], [10.0], [11.0]]), [0, 0, 1, 1])
+    rate = certify_t3(inst, Fraction(9))["rate"][0]
+    assert len(re.sub(r"\D", "", rate.split(" +/- ")[0])) == 6, rate
+
+
+def test_decision_ratio_of_a_negative_lhs_is_rhs_over_lhs():
+    d = decide_le(lambda p: (arb(-2), arb(1)), "-2 <= 1")
+    assert d.status == "proved" and d.ratio == -0.5
