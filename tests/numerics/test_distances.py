@@ -38,3 +38,14 @@ def test_sq_distances_matches_oracle(bounds, inst):
     bounds.assert_within(sq_distances(X, M), exact, bounds.dist_rel(X.shape[1]) * exact, "sq_distances")
     bounds.assert_within(sq_distances(X, M, chunk_size=1), exact, bounds.dist_rel(X.shape[1]) * exact,
                          "sq_distances chunk 1")
+
+
+def test_distances_are_never_negative_and_exact_zero_on_coincident_points():
+    """The clamp at 0 and the cancellation guard: points far from the origin, centroids equal to
+    some of them (the GEMM form cancels catastrophically there)."""
+    rng = np.random.default_rng(5)
+    X = 1e8 + rng.standard_normal((64, 3))
+    M = X[[3, 17, 40]].copy()
+    D = np.asarray(sq_distances(X, M))
+    assert np.all(D >= 0.0)
+    assert D[3, 0] == 0.0 and D[17, 1] == 0.0 and D[40, 2] == 0.0

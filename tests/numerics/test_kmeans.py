@@ -340,3 +340,10 @@ def test_chunking_does_not_change_results():
               lambda c: kn.soft_centroids(X, M, 0.3, chunk_size=c)):
         np.testing.assert_allclose(f(1), f(None), rtol=64 * 40 * 2**-52, atol=64 * 40 * 2**-52)
     np.testing.assert_array_equal(kn.assign(X, M, chunk_size=3), kn.assign(X, M))
+
+
+def test_lloyd_step_accumulates_a_tied_point_into_the_lowest_index():
+    """The tie-break inside the accumulation kernel (not only in ``assign``): point 1 is equidistant."""
+    Xt = np.array([[0.0], [1.0], [2.0]])
+    np.testing.assert_array_equal(kn.lloyd_step(Xt, np.array([[0.0], [2.0]])), [[0.5], [2.0]])
+    np.testing.assert_array_equal(kn.lloyd_step(Xt, np.array([[2.0], [0.0]])), [[1.5], [0.0]])
