@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 report: $(STAMP)
+	@tools/ensure-tex
 	$(BIN)/kmrbf report --profile $(PROFILE)
 
 check: $(STAMP)

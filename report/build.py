@@ -40,7 +40,7 @@ __all__ = ["build_report", "compile_pdf", "BuildResult", "LatexError", "TEX_INST
 
 TEX_INSTALL_HINT = (
     "latexmk is not on PATH, so only the .tex was written. To build the PDF install a TeX "
-    "engine, e.g. on Debian/Ubuntu (about 30 s):\n"
+    "engine (from a checkout: tools/ensure-tex), e.g. on Debian/Ubuntu (about 30 s):\n"
     "  sudo apt-get install -y --no-install-recommends latexmk texlive-latex-base "
     "texlive-latex-recommended texlive-fonts-recommended lmodern\n"
     "then rerun the command (cached results make it fast)."
