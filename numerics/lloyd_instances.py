@@ -46,7 +46,7 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["LloydInstance", "from_partition", "lloyd_fixed_point", "certified_instances"]
+__all__ = ["LloydInstance", "from_partition", "lloyd_fixed_point", "random_lloyd_instances", "certified_instances"]
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,45 @@ def lloyd_fixed_point(X: np.ndarray, M0: np.ndarray, *, max_iter: int = 100) -> 
             return None
         M = np.stack([X[labels == k].mean(0) for k in range(K)])
     return None
+
+
+def random_lloyd_instances(rng: np.random.Generator, n: int, *, max_k: int = 3, max_d: int = 2,
+                           spread: int = 64, max_per_cell: int = 5) -> list[LloydInstance]:
+    r"""``n`` exact Lloyd fixed points drawn on the grid :math:`2^{-6}\mathbb Z`.
+
+    Each draw takes :math:`K\in[2,\text{max\_k}]`, :math:`D\in[1,\text{max\_d}]`, seeds with
+    coordinates in :math:`[-5,5]`, and around every seed 1 to ``max_per_cell`` points offset by at
+    most ``spread`` grid steps; :func:`lloyd_fixed_point` runs Lloyd from the seeds and keeps the
+    draw if its limit is verified exactly.  Deterministic in ``rng``'s state.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The source of the draws (advanced by the call).
+    n : int
+        How many instances to return (``n <= 0``: none).
+    max_k, max_d : int, optional
+        Largest number of cells and dimension (defaults 3 and 2).
+    spread : int, optional
+        Largest offset of a point from its seed, in grid steps of :math:`2^{-6}` (default 64).
+    max_per_cell : int, optional
+        Largest number of points drawn around one seed (default 5).
+
+    Returns
+    -------
+    list of LloydInstance
+        The exact fixed points, in draw order.
+    """
+    out: list[LloydInstance] = []
+    while len(out) < n:
+        k, d = int(rng.integers(2, max_k + 1)), int(rng.integers(1, max_d + 1))
+        seeds = rng.integers(-320, 321, (k, d)) * 2.0**-6
+        X = np.concatenate([seeds[c] + rng.integers(-spread, spread + 1, (int(rng.integers(1, max_per_cell + 1)), d))
+                            * 2.0**-6 for c in range(k)])
+        inst = lloyd_fixed_point(X, seeds)
+        if inst is not None:
+            out.append(inst)
+    return out
 
 
 def certified_instances() -> list[tuple[str, LloydInstance]]:

@@ -369,18 +369,11 @@ def _t3_rate(ctx: RunContext) -> EvidenceResult:
 
     from ..numerics.arb import exact_matrix
     from ..numerics.certify import deviation_sq
-    from ..numerics.lloyd_instances import certified_instances, lloyd_fixed_point
+    from ..numerics.lloyd_instances import certified_instances, random_lloyd_instances
 
-    rng = np.random.default_rng(ctx.profile.seed)
     insts = certified_instances()
-    while len(insts) < 3 + round(5 * ctx.profile.scale):
-        k, d = int(rng.integers(2, 4)), int(rng.integers(1, 3))
-        seeds = rng.integers(-320, 321, (k, d)) * 2.0**-6
-        X = np.concatenate([seeds[c] + rng.integers(-64, 65, (int(rng.integers(1, 6)), d)) * 2.0**-6
-                            for c in range(k)])
-        inst = lloyd_fixed_point(X, seeds)
-        if inst is not None:
-            insts.append((f"random-{len(insts)}", inst))
+    extra = random_lloyd_instances(np.random.default_rng(ctx.profile.seed), 3 + round(5 * ctx.profile.scale) - len(insts))
+    insts += [(f"random-{len(insts) + j}", inst) for j, inst in enumerate(extra)]
     rows, bad, undecided, n = [], [], [], 0
     for name, inst in insts:
         Xq, Mq = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact)

@@ -243,18 +243,12 @@ def _t4_exact_cert(ctx: RunContext) -> EvidenceResult:
                                "C*/C must stay below 1 (C is a worst-case constant, never attained) by more "
                                "than the float64 error of the ratio; the largest C*/C is recorded")
 def _t4_best_constant(ctx: RunContext) -> EvidenceResult:
-    from ..numerics.lloyd_instances import certified_instances, lloyd_fixed_point
+    from ..numerics.lloyd_instances import certified_instances, random_lloyd_instances
 
-    rng = np.random.default_rng(ctx.profile.seed)
     insts = certified_instances()
-    while len(insts) < 3 + round(6 * ctx.profile.scale):
-        k, d = int(rng.integers(2, 5)), int(rng.integers(1, 4))
-        seeds = rng.integers(-320, 321, (k, d)) * 2.0**-6
-        X = np.concatenate([seeds[c] + rng.integers(-128, 129, (int(rng.integers(1, 9)), d)) * 2.0**-6
-                            for c in range(k)])
-        inst = lloyd_fixed_point(X, seeds)
-        if inst is not None:
-            insts.append((f"random-{len(insts)}", inst))
+    extra = random_lloyd_instances(np.random.default_rng(ctx.profile.seed), 3 + round(6 * ctx.profile.scale) - len(insts),
+                                   max_k=4, max_d=3, spread=128, max_per_cell=8)
+    insts += [(f"random-{len(insts) + j}", inst) for j, inst in enumerate(extra)]
     rows, bad, undecided = [], [], []
     worst = (0.0, "")
     grid = np.exp(np.linspace(math.log(0.5), math.log(20.0), max(20, round(60 * ctx.profile.scale))))

@@ -96,19 +96,9 @@ def test_slack_is_attained_by_recursive_summation():
 
 
 def _lloyd_family(n_inst: int, seed: int):
-    from kmrbf.numerics.lloyd_instances import lloyd_fixed_point
+    from kmrbf.numerics.lloyd_instances import random_lloyd_instances
 
-    rng = np.random.default_rng(seed)
-    out = []
-    while len(out) < n_inst:
-        k, d = int(rng.integers(2, 4)), int(rng.integers(1, 3))
-        seeds = rng.integers(-320, 321, (k, d)) * 2.0**-6
-        X = np.concatenate([seeds[c] + rng.integers(-64, 65, (int(rng.integers(1, 6)), d)) * 2.0**-6
-                            for c in range(k)])
-        inst = lloyd_fixed_point(X, seeds)
-        if inst is not None:
-            out.append(inst)
-    return out
+    return random_lloyd_instances(np.random.default_rng(seed), n_inst)
 
 
 CENTROID_TOL_FACTOR = 8

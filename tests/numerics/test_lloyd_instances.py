@@ -30,3 +30,16 @@ def test_from_partition_rejects_ties_and_non_fixed_points():
 def test_certified_instances_are_fixed_points():
     for _, inst in certified_instances():
         assert inst.delta > 0 and nx.is_lloyd_fixed_point(inst.X, inst.M)
+
+
+def test_random_lloyd_instances_are_exact_fixed_points_on_the_grid_and_seeded():
+    from kmrbf.numerics.lloyd_instances import random_lloyd_instances
+
+    a = random_lloyd_instances(np.random.default_rng(3), 4, max_k=4, max_d=3, spread=128, max_per_cell=8)
+    b = random_lloyd_instances(np.random.default_rng(3), 4, max_k=4, max_d=3, spread=128, max_per_cell=8)
+    assert len(a) == 4 and [x.X.tolist() for x in a] == [x.X.tolist() for x in b]
+    for inst in a:
+        assert 2 <= inst.K <= 4 and 1 <= inst.D <= 3 and inst.delta > 0
+        assert np.all(inst.X * 64 == np.round(inst.X * 64))
+        assert from_partition(inst.X, inst.labels) is not None
+    assert random_lloyd_instances(np.random.default_rng(0), 0) == []
