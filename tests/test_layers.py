@@ -20,8 +20,9 @@ LAYERS = (
     ("kmrbf.cache",),
     ("kmrbf.claims", "kmrbf.verdict"),
     ("kmrbf.evidence", "kmrbf.bench"),
+    ("kmrbf.cluster", "kmrbf.torch"),
     ("kmrbf.numerics", "kmrbf.theory"),
-    ("kmrbf.profiles", "kmrbf.importgraph"),
+    ("kmrbf.profiles", "kmrbf.importgraph", "kmrbf.recheck"),
 )
 
 GRAPH = import_graph(parents=False)
