@@ -16,6 +16,7 @@ from .kmeans import (
     EmptyClusterWarning,
     LloydResult,
     SoftLloydResult,
+    SoftStats,
     assign,
     grad_G_sigma,
     grad_W_sigma,
@@ -24,6 +25,7 @@ from .kmeans import (
     rbf_gradient_step,
     soft_centroids,
     soft_lloyd,
+    soft_stats,
 )
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "G_sigma",
     "LloydResult",
     "SoftLloydResult",
+    "SoftStats",
     "W_sigma",
     "assign",
     "centroid_discrepancy",
@@ -49,6 +52,7 @@ __all__ = [
     "responsibilities",
     "soft_centroids",
     "soft_lloyd",
+    "soft_stats",
     "softmax",
     "softmax_naive",
     "sparsemax",

@@ -36,13 +36,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._compat import quiet_fp
 from ._kernels import (
     EmptyClusterWarning,
+    _fast_hard_stats,
+    _fast_soft_stats,
     _grad_W_terms,
-    _hard_stats,
+    _max_abs,
     _means_keep_empty,
     _soft_centroids,
     _soft_stats,
@@ -56,6 +58,7 @@ __all__ = [
     "EmptyClusterWarning",
     "LloydResult",
     "SoftLloydResult",
+    "SoftStats",
     "assign",
     "grad_G_sigma",
     "grad_W_sigma",
@@ -64,6 +67,7 @@ __all__ = [
     "rbf_gradient_step",
     "soft_centroids",
     "soft_lloyd",
+    "soft_stats",
 ]
 
 
@@ -213,7 +217,7 @@ def lloyd_step(X: Any, M: Any, *, chunk_size: int | None = None) -> Any:
            [5. ]])
     """
     X, M, xp = check_instance(X, M)
-    S, T, _ = _hard_stats(X, M, xp, check_chunk_size(chunk_size))
+    S, T, _, _ = _fast_hard_stats(X, M, xp, check_chunk_size(chunk_size))
     new, n_empty = _means_keep_empty(S, T, M, xp)
     _warn_empty(n_empty, "no assigned point", int(M.shape[0]))
     return new
@@ -273,7 +277,7 @@ def lloyd(X: Any, M0: Any, *, max_iter: int = 300, tol: float = 0.0,
     converged = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        S, T, _ = _hard_stats(X, M, xp, chunk)
+        S, T, _, _ = _fast_hard_stats(X, M, xp, chunk)
         new, n_empty = _means_keep_empty(S, T, M, xp)
         total_empty = max(total_empty, n_empty)
         shift = float(xp.max(xp.sqrt(xp.sum((new - M) ** 2, axis=1))))
@@ -343,6 +347,90 @@ def soft_centroids(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
     return new
 
 
+class SoftStats(NamedTuple):
+    r"""The sufficient statistics of one soft K-means step at centroids :math:`M`.
+
+    Parameters
+    ----------
+    S : array of shape (K,)
+        :math:`S_k=\sum_ir_{ik}`.
+    T : array of shape (K, D)
+        :math:`T_k=\sum_ir_{ik}x_i` (the soft centroid is :math:`T_k/S_k`).
+    W : float
+        :math:`W_\sigma(M)=\sum_{ik}r_{ik}d_{ik}`.
+    F0 : float
+        :math:`F_0(M)=\sum_i\min_kd_{ik}` (the K-means objective, scikit-learn's inertia).
+    G : float or None
+        :math:`G_\sigma(M)=-\sigma\sum_i\log\sum_ke^{-d_{ik}/\sigma}` for ``alpha == 1``,
+        else None.
+    """
+
+    S: Any
+    T: Any
+    W: float
+    F0: float
+    G: float | None
+
+
+def soft_stats(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
+               chunk_size: int | None = None) -> SoftStats:
+    r"""One pass over ``X``: the statistics :math:`S, T, W_\sigma, F_0, G_\sigma` at ``M``.
+
+    The E-step of soft K-means as sufficient statistics, so that a soft-Lloyd step is
+    :math:`\hat\mu_k=T_k/S_k` and partial results over row blocks add up (what a
+    distributed fit reduces).  NumPy input takes the compiled kernels of
+    :mod:`kmrbf.numerics.compiled` (parallel over row groups, bitwise the same for any
+    thread count), torch input the torch-native kernels, other namespaces the array-API
+    reference; all use the guarded distances and gap-first logits
+    :math:`z_{ik}=-(d_{ik}-d_{i(1)})/\sigma`.  Unlike :func:`soft_centroids` the sums are
+    not rescaled per cluster: a cluster whose every :math:`r_{ik}` underflows has
+    :math:`S_k=0` here.
+
+    Parameters
+    ----------
+    X : array of shape (N, D)
+        Data points :math:`x_i` (rows); validated, computed in float64.
+    M : array of shape (K, D)
+        Centroids :math:`\mu_k`, ``1 <= K <= N``.
+    sigma : float
+        Temperature :math:`\sigma`, ``0 < sigma < inf`` (divides squared distances).
+    alpha : float, optional
+        entmax parameter :math:`1\le\alpha<\infty` (1 softmax, 1.5 entmax-1.5, 2 sparsemax).
+    chunk_size : int or None, optional
+        Rows per block of the reference path (None: 4096); the compiled kernels block
+        by their own rule.
+
+    Returns
+    -------
+    SoftStats
+        ``S`` and ``T`` as float64 arrays of the input namespace, ``W``, ``F0`` and
+        ``G`` (None unless ``alpha == 1``) as Python floats.
+
+    Raises
+    ------
+    TypeError
+        If an input has a bool/complex/non-numeric dtype, ``X`` and ``M`` come from
+        different array namespaces, ``sigma`` or ``alpha`` is not a real number, or
+        ``chunk_size`` is not an int.
+    ValueError
+        If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``, ``K > N``,
+        entries whose squares overflow float64, ``sigma`` not in ``(0, inf)``, ``alpha``
+        not in ``[1, inf)``, or ``chunk_size < 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> st = soft_stats(np.array([[0.0], [1.0]]), np.array([[0.0], [1.0]]), 1.0 / np.log(3.0))
+    >>> st.S.tolist(), st.T.tolist(), st.F0
+    ([1.0, 1.0], [[0.25], [0.75]], 0.0)
+    """
+    X, M, xp = check_instance(X, M)
+    sigma, alpha = check_sigma(sigma), check_alpha(alpha)
+    with quiet_fp():
+        S, T, W, F0, G = _fast_soft_stats(X, M, sigma, alpha, xp, check_chunk_size(chunk_size))
+    return SoftStats(S, T, float(W), float(F0), None if G is None else float(G))
+
+
 def soft_lloyd(X: Any, M0: Any, sigma: float, *, alpha: float = 1.0, max_iter: int = 1000,
                tol: float = 1e-12, chunk_size: int | None = None) -> SoftLloydResult:
     r"""Iterate :func:`soft_centroids` from ``M0`` to a fixed point :math:`M=\hat M(M,\sigma)`.
@@ -403,7 +491,7 @@ def soft_lloyd(X: Any, M0: Any, sigma: float, *, alpha: float = 1.0, max_iter: i
     max_iter = check_positive_int(max_iter, "max_iter")
     tol = check_tolerance(tol, "tol")
     chunk = check_chunk_size(chunk_size)
-    scale = float(xp.max(xp.abs(X))) or 1.0
+    scale = _max_abs(X, xp) or 1.0
     total_empty, converged, shift, n_iter = 0, False, math.inf, 0
     with quiet_fp():
         for n_iter in range(1, max_iter + 1):

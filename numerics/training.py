@@ -50,7 +50,8 @@ from typing import Any
 import numpy as np
 
 from ._compat import array_namespace, quiet_fp
-from ._kernels import RECOMPUTE_FRACTION, UNDERFLOW_GUARD, _grad_W_terms, _probability_map, _soft_centroids
+from ._kernels import (RECOMPUTE_FRACTION, UNDERFLOW_GUARD, _compiled_applies, _grad_W_terms, _probability_map,
+                       _soft_centroids)
 from .validation import check_alpha, check_chunk_size, check_instance, check_sigma
 
 __all__ = ["UPDATES", "SOFT_TOL", "MAX_PERIOD", "TrainResult", "batch_step", "train"]
@@ -91,6 +92,10 @@ def _sq_distances_batch(X: Any, M: Any, xp: Any, chunk: int):
 
 def _step(X: Any, M: Any, sig: Any, alpha: float, update: str, xp: Any, chunk: int) -> Any:
     """One step of ``update`` for the stack ``M`` (B, K, D) at temperatures ``sig`` (B,); no validation."""
+    if update == "soft-lloyd" and _compiled_applies(xp, alpha, int(X.shape[0]), int(M.shape[1])):
+        # the library step takes the compiled kernel here: run by run, so the bits stay the library's
+        return xp.stack([_soft_centroids(X, M[b], float(sig[b]), alpha, xp, chunk)[0]
+                         for b in range(int(M.shape[0]))])
     pmap = _probability_map(alpha)
     s3 = sig[:, None, None]
     S = xp.zeros_like(M[:, :, 0])

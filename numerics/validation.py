@@ -46,7 +46,8 @@ import math
 import numbers
 from typing import Any
 
-from ._compat import array_namespace, asarray_in, device_of, is_array, is_masked_array
+from ._compat import (array_namespace, asarray_in, device_of, is_array, is_masked_array, is_numpy_namespace,
+                      is_torch_namespace)
 
 __all__ = [
     "check_alpha",
@@ -139,7 +140,18 @@ def check_array_float64(x: Any, name: str, xp: Any | None = None) -> tuple[Any, 
     return x, xp
 
 
+def _extremes(x: Any, xp: Any) -> tuple[float, float] | None:
+    """``(max x, min x)`` where these reductions propagate NaN and allocate nothing of the
+    size of ``x`` (NumPy, torch); None elsewhere (the caller then checks elementwise)."""
+    if x.shape[0] == 0 or not (is_numpy_namespace(xp) or is_torch_namespace(xp)):
+        return None
+    return float(xp.max(x)), float(xp.min(x))
+
+
 def _check_finite(x: Any, name: str, xp: Any) -> None:
+    ext = _extremes(x, xp)
+    if ext is not None and math.isfinite(ext[0]) and math.isfinite(ext[1]):
+        return  # no NaN (max and min propagate it) and no +-inf: no N x D temporary
     bad = ~xp.isfinite(x)
     if bool(xp.any(bad)):
         idx = _first_bad_index(bad, xp)
@@ -202,7 +214,8 @@ def _check_magnitude(xp: Any, n: int, d: int, *named: tuple[Any, str]) -> None:
     for arr, name in named:
         if arr.shape[0] == 0:
             continue
-        b = float(xp.max(xp.abs(arr)))
+        ext = _extremes(arr, xp)
+        b = max(abs(ext[0]), abs(ext[1])) if ext is not None else float(xp.max(xp.abs(arr)))
         if b > limit:
             idx = _first_bad_index(xp.abs(arr) == b, xp)
             raise ValueError(

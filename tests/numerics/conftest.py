@@ -177,3 +177,13 @@ def bounds():
                            entmax_bound=entmax_bound, dist_rel=dist_rel,
                            logit_abs_err=_logit_abs_err, resp_abs_bound=resp_abs_bound,
                            gradient_underflow=gradient_underflow)
+
+
+@pytest.fixture(scope="module", params=["reference", "compiled"])
+def each_backend(request):
+    """Run a whole test module once per NumPy kernel backend: the array-API reference and the
+    compiled (numba) kernels, forced for every size (``kmrbf.numerics._kernels._use_backend``)."""
+    from kmrbf.numerics._kernels import _use_backend
+
+    with _use_backend(request.param):
+        yield request.param

@@ -26,6 +26,9 @@ from kmrbf.numerics import LloydResult, SoftLloydResult, lloyd, soft_lloyd
 from kmrbf.numerics import oracles as O
 from kmrbf.numerics._kernels import LOG1P_ALPHA_GAP, UNDERFLOW_GUARD
 
+#: every test here runs twice: on the array-API reference kernels and on the compiled ones
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 RNG = np.random.default_rng(11)
 X = RNG.normal(size=(40, 3))
 M = X[:4] + 0.1
@@ -155,6 +158,20 @@ def test_soft_centroids_match_oracle(bounds, inst, sigma, alpha):
     assert any(issubclass(r.category, kn.EmptyClusterWarning) for r in rec) == bool(empty.any())
     np.testing.assert_array_equal(got[empty], M[empty])
     bounds.assert_within(got[~empty], exact[~empty], bound[~empty], "soft_centroids")
+
+
+@pytest.mark.parametrize("alpha", [1.0, 1.5, 2.0, 3.0])
+@pytest.mark.parametrize("sigma", [0.02, 0.5, 20.0])
+def test_soft_centroids_of_many_blocks_match_oracle(bounds, alpha, sigma):
+    # N = 700 rows: three 256-row blocks of the compiled kernel (three accumulation groups
+    # reduced in order) and one 4096-row block of the reference; same bound as above
+    rng = np.random.default_rng(5)
+    Xm = np.concatenate([rng.normal(size=(350, 3)), rng.normal(size=(350, 3)) + 2.0])
+    Mm = Xm[[0, 400, 10, 500, 20]] + 0.25
+    exact, bound, S = _centroid_bound(Xm, Mm, sigma, alpha, bounds)
+    assert all(v > 0 for v in S)
+    bounds.assert_within(kn.soft_centroids(Xm, Mm, sigma, alpha=alpha), exact, bound,
+                         f"soft_centroids(N=700, sigma={sigma}, alpha={alpha})")
 
 
 # the audit's instances: a cluster far from every point, sigma down to where all of its

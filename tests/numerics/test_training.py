@@ -14,6 +14,9 @@ from kmrbf.numerics import EmptyClusterWarning, rbf_gradient_step, soft_lloyd
 from kmrbf.numerics.experiments import forgy_init, make_dataset, sigma_grid
 from kmrbf.numerics.training import SOFT_TOL, UPDATES, TrainResult, batch_step, train
 
+#: every test here runs twice: on the array-API reference kernels and on the compiled ones
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 def _single_step(X, M, sigma, alpha, update, chunk_size=None):
     """The library's own single-run step (independent of the batched kernel)."""

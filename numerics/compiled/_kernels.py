@@ -1,0 +1,585 @@
+r"""numba kernels: one fused pass over ``X`` for the statistics of a (soft) K-means step.
+
+For row blocks of :data:`BLOCK` rows (scikit-learn's ``_k_means_lloyd.pyx`` is the
+model) one pass computes, without leaving the block,
+
+1. the guarded squared distances of :func:`kmrbf.numerics._kernels.iter_sq_distance_blocks`
+   (centre at the mean of ``M``, one BLAS GEMM :math:`X_cM_c^\top`, entries that
+   cancel, :math:`\hat d\le\frac18(\lVert x-c\rVert^2+\lVert\mu-c\rVert^2)`, recomputed
+   directly);
+2. the responsibilities from gap-first logits :math:`z_{ik}=-(d_{ik}-d_{i(1)})/\sigma`
+   (softmax; entmax-1.5 and sparsemax exactly, by sorting only the candidates
+   :math:`(\alpha-1)(z_{\max}-z_j)<1` — the others are exact zeros since
+   :math:`\tau\ge z_{\max}-1/(\alpha-1)`; general :math:`\alpha` by bisection on
+   :math:`\tau` over the same candidates), or the hard assignment (ties to the lowest
+   index);
+3. the accumulation :math:`S_k=\sum_ir_{ik}`, :math:`T_k=\sum_ir_{ik}x_i` (one GEMM
+   :math:`R^\top X_b`), :math:`W=\sum_{ik}r_{ik}d_{ik}`, :math:`F_0=\sum_id_{i(1)}` and
+   :math:`G_\sigma=\sum_i[d_{i(1)}-\sigma\log\sum_ke^{z_{ik}}]` (softmax only).
+
+Parallelism and determinism: the blocks are split into ``n_groups`` contiguous groups,
+a number fixed by the shapes alone (:func:`n_groups`), never by the thread count.  Each
+group accumulates into its own slot, one block after the other; the slots are summed
+in group order at the end.  Threads (a :class:`~concurrent.futures.ThreadPoolExecutor`
+over groups; the kernels release the GIL) change only *who* computes a group, so the
+result is bitwise the same for any number of threads.  BLAS runs single-threaded during
+the call (``threadpoolctl``), as in scikit-learn, so that a GEMM's bits do not depend on
+BLAS threading either.  Memory beyond ``X``: the per-group slots
+(``n_groups * K * (D + 1)`` floats, at most :data:`SLOT_FLOATS`) and per-group block
+buffers (``BLOCK * (K + D)`` floats); no copy of ``X``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numba as nb
+import numpy as np
+
+#: Rows per block (a block of distances and responsibilities stays in L2).
+BLOCK = 256
+#: The softmax path works on ``SOFTMAX_BLOCKS`` blocks at a time (NumPy's ``exp`` between
+#: two compiled calls; larger pieces amortise the Python glue).
+SOFTMAX_BLOCKS = 8
+#: At most this many groups (slots); fixed, so results do not depend on the thread count.
+MAX_GROUPS = 64
+#: The slots of all groups together hold at most this many floats (16 MiB).
+SLOT_FLOATS = 1 << 21
+#: Entries with ``d_hat <= RECOMPUTE * (|x-c|^2 + |mu-c|^2)`` are recomputed directly
+#: (the same rule as :data:`kmrbf.numerics._kernels.RECOMPUTE_FRACTION`).
+RECOMPUTE = 0.125
+
+#: Modes of :func:`_group_stats`.
+MODE_SOFTMAX, MODE_ENTMAX15, MODE_SPARSEMAX, MODE_TAU, MODE_HARD = 0, 1, 2, 3, 4
+
+
+# ---------------------------------------------------------------------- reductions
+
+
+@nb.njit(nogil=True, cache=True)
+def _psum_block(a, lo, hi):
+    """NumPy's ``pairwise_sum`` of ``a[lo:hi]`` for ``hi - lo <= 128`` (eight accumulators)."""
+    n = hi - lo
+    if n < 8:
+        res = 0.0
+        for i in range(lo, hi):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    stop = lo + n - n % 8
+    for i in range(lo + 8, stop, 8):
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for i in range(stop, hi):
+        res += a[i]
+    return res
+
+
+@nb.njit(nogil=True, cache=True)
+def _psum(a, lo, hi):
+    """Sum of ``a[lo:hi]``: NumPy's pairwise summation (the same bits as ``np.sum`` along a
+    contiguous axis) up to 128 terms; beyond, blocks of 128 summed that way, added in
+    order.  A fixed order either way, and vectorisable."""
+    if hi - lo <= 128:
+        return _psum_block(a, lo, hi)
+    res = 0.0
+    for b in range(lo, hi, 128):
+        res += _psum_block(a, b, min(b + 128, hi))
+    return res
+
+
+@nb.njit(nogil=True, cache=True)
+def _row_min(a):
+    """``min(a)`` with eight running minima (exact in any order; vectorisable)."""
+    k = a.shape[0]
+    if k < 8:
+        res = a[0]
+        for i in range(1, k):
+            res = min(res, a[i])
+        return res
+    m0, m1, m2, m3, m4, m5, m6, m7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+    stop = k - k % 8
+    for i in range(8, stop, 8):
+        m0 = min(m0, a[i])
+        m1 = min(m1, a[i + 1])
+        m2 = min(m2, a[i + 2])
+        m3 = min(m3, a[i + 3])
+        m4 = min(m4, a[i + 4])
+        m5 = min(m5, a[i + 5])
+        m6 = min(m6, a[i + 6])
+        m7 = min(m7, a[i + 7])
+    res = min(min(min(m0, m1), min(m2, m3)), min(min(m4, m5), min(m6, m7)))
+    for i in range(stop, k):
+        res = min(res, a[i])
+    return res
+
+
+# ------------------------------------------------------------------------------ rows
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _sort_desc(v, m):
+    """Insertion sort of ``v[:m]`` in decreasing order (``m`` is small: the candidates)."""
+    for i in range(1, m):
+        t = v[i]
+        j = i - 1
+        while j >= 0 and v[j] < t:
+            v[j + 1] = v[j]
+            j -= 1
+        v[j + 1] = t
+
+
+@nb.njit(nogil=True, cache=True)
+def _candidates(d, dmin, sigma, scale, cut, r, cand, idx):
+    """Zero ``r`` and collect the logits ``x_j = max(-(d_j - dmin)/sigma * scale, -2)`` with
+    ``x_j > -1`` into ``cand[:m]`` (their columns into ``idx``); returns ``m``.
+
+    ``cut`` (a number slightly above ``sigma / scale``) pre-filters in the distance domain
+    so that a division is spent only on the few entries that can be candidates; the
+    exact test ``x_j > -1`` decides."""
+    k = d.shape[0]
+    m = 0
+    for j in range(k):
+        r[j] = 0.0
+    for j in range(k):
+        t = d[j] - dmin
+        if t < cut:
+            x = max((-t / sigma) * scale, -2.0)
+            if x > -1.0:
+                cand[m] = x
+                idx[m] = j
+                m += 1
+    return m
+
+
+@nb.njit(nogil=True, cache=True)
+def _row_sparse(d, dmin, sigma, cut, r, cand, idx, srt, mode):
+    """entmax-1.5 (``mode`` 1, ``x = z/2``) or sparsemax (2, ``x = z``) of the row's gap-first
+    logits, exact by sorting the candidates ``x > -1`` (the others are exact zeros since
+    ``tau >= -1``): :func:`kmrbf.numerics._kernels._entmax15_base` / ``_sparsemax_base`` in
+    one row.  Returns the number of candidates (the nonzeros are among them)."""
+    half = 0.5 if mode == MODE_ENTMAX15 else 1.0
+    m = _candidates(d, dmin, sigma, half, cut, r, cand, idx)
+    for i in range(m):
+        srt[i] = cand[i]
+    _sort_desc(srt, m)
+    cs = 0.0
+    cs2 = 0.0
+    size = 0
+    for i in range(m):
+        xi = srt[i]
+        kk = i + 1.0
+        cs += xi
+        if mode == MODE_ENTMAX15:
+            cs2 += xi * xi
+            mean = cs / kk
+            mean_sq = cs2 / kk
+            ss = kk * (mean_sq - mean * mean)
+            delta = (1.0 - ss) / kk
+            if mean - math.sqrt(max(delta, 0.0)) <= xi:
+                size += 1
+        elif xi > (cs - 1.0) / kk:
+            size += 1
+    size = max(size, 1)
+    kth = srt[size - 1]
+    tot = 0.0
+    for i in range(m):
+        if cand[i] >= kth:
+            tot += cand[i]
+    mean = tot / size
+    if mode == MODE_ENTMAX15:
+        var = 0.0
+        for i in range(m):
+            if cand[i] >= kth:
+                dev = cand[i] - mean
+                var += dev * dev
+        tau = mean - math.sqrt(max(1.0 / size - var / size, 0.0))
+    else:
+        tau = (tot - 1.0) / size
+    s = 0.0
+    for i in range(m):
+        bb = max(cand[i] - tau, 0.0) if cand[i] >= kth else 0.0
+        if mode == MODE_ENTMAX15:
+            bb = bb * bb
+        cand[i] = bb
+        s += bb
+    for i in range(m):
+        r[idx[i]] = cand[i] / s
+    return m
+
+
+@nb.njit(nogil=True, cache=True)
+def _tau_f(cand, m, t, beta, ipow):
+    """``f(t) = sum_j (x_j - t)_+^beta - 1`` and ``f'(t)`` over the candidates
+    (``ipow = beta - 1`` when that is a small whole number: powers by multiplication)."""
+    f = -1.0
+    df = 0.0
+    for i in range(m):
+        b = cand[i] - t
+        if b > 0.0:
+            if ipow >= 0:
+                q = 1.0
+                for _ in range(ipow):
+                    q *= b
+            else:
+                q = b ** (beta - 1.0)
+            f += q * b
+            df -= beta * q
+    return f, df
+
+
+@nb.njit(nogil=True, cache=True)
+def _row_tau(d, dmin, sigma, cut, r, cand, idx, srt, alpha):
+    """entmax-``alpha`` of the row's gap-first logits: the threshold :math:`\\tau` of
+    :func:`kmrbf.numerics._kernels._entmax_tau_base` (``x = (alpha-1) z``,
+    :math:`\\sum_j(x_j-\\tau)_+^{1/(\\alpha-1)}=1`), bracketed in ``[-1, -K^{1-alpha}]``
+    and narrowed until ``lo`` and ``hi`` are adjacent floats with ``f(lo) >= 0 > f(hi)``
+    (the reference's stopping rule), by safeguarded Newton steps instead of halvings:
+    a Newton point outside the bracket is replaced by the midpoint, and a step that does
+    not move is replaced by one ulp towards the other end.  Returns the number of
+    candidates."""
+    k = d.shape[0]
+    am1 = alpha - 1.0
+    beta = 1.0 / am1
+    m = _candidates(d, dmin, sigma, am1, cut, r, cand, idx)
+    ipow = int(beta - 1.0) if beta - 1.0 == int(beta - 1.0) and 0.0 <= beta - 1.0 <= 8.0 else -1
+    hi = -(float(k) ** (-am1))
+    # tau* >= x_(j) - j^(1-alpha) for every j (the j largest terms alone reach 1)
+    for i in range(m):
+        srt[i] = cand[i]
+    _sort_desc(srt, m)
+    lo = -1.0
+    for i in range(m):
+        lo = max(lo, srt[i] - float(i + 1) ** (-am1))
+    lo = min(lo, hi)
+    p = lo
+    fp, dfp = _tau_f(cand, m, p, beta, ipow)
+    if fp < 0.0:  # rounding at the bound: fall back to the reference bracket
+        lo = -1.0
+        p = lo
+        fp, dfp = _tau_f(cand, m, p, beta, ipow)
+    for _ in range(400):
+        if not (lo + (hi - lo) / 2.0 > lo and lo + (hi - lo) / 2.0 < hi):
+            break
+        t = p - fp / dfp if dfp < 0.0 else lo + (hi - lo) / 2.0
+        if t == p:
+            t = np.nextafter(p, hi if p == lo else lo)
+        if not (t > lo and t < hi):
+            t = lo + (hi - lo) / 2.0
+        fp, dfp = _tau_f(cand, m, t, beta, ipow)
+        p = t
+        if fp >= 0.0:
+            lo = t
+        else:
+            hi = t
+    s = 0.0
+    for i in range(m):
+        b = cand[i] - lo
+        w = b ** beta if b > 0.0 else 0.0
+        cand[i] = w
+        s += w
+    for i in range(m):
+        r[idx[i]] = cand[i] / s
+    return m
+
+
+# ----------------------------------------------------------------------------- blocks
+
+
+@nb.njit(nogil=True, cache=True)
+def _block_distances(X, s, b, M, center, McT, mn, xc, xn, d):
+    """Guarded GEMM distances of rows ``s:s+b`` of ``X`` into ``d[:b]``."""
+    dim = X.shape[1]
+    k = M.shape[0]
+    sq = np.empty(dim)
+    for i in range(b):
+        for j in range(dim):
+            v = X[s + i, j] - center[j]
+            xc[i, j] = v
+            sq[j] = v * v
+        xn[i] = _psum(sq, 0, dim)
+    g = d[:b]
+    np.dot(xc[:b], McT, g)
+    for i in range(b):
+        gi = g[i]
+        xi = xn[i]
+        bad = False
+        for j in range(k):
+            scale = xi + mn[j]
+            v = max(scale - 2.0 * gi[j], 0.0)
+            bad |= v <= RECOMPUTE * scale
+            gi[j] = v
+        if bad:
+            for j in range(k):
+                if gi[j] <= RECOMPUTE * (xi + mn[j]):
+                    acc = 0.0
+                    for t in range(dim):
+                        diff = X[s + i, t] - M[j, t]
+                        acc += diff * diff
+                    gi[j] = acc
+
+
+@nb.njit(nogil=True, cache=True)
+def _block_logits(X, s, b, M, center, McT, mn, xc, xn, d, z, dmin, sigma):
+    """Distances of rows ``s:s+b`` into ``d``, their row minima into ``dmin`` and the
+    gap-first logits :math:`-(d_{ik}-d_{i(1)})/\\sigma` into ``z`` (softmax path: the
+    caller exponentiates ``z`` in place with NumPy's ``exp``, the reference's)."""
+    k = M.shape[0]
+    _block_distances(X, s, b, M, center, McT, mn, xc, xn, d)
+    for i in range(b):
+        di = d[i]
+        m = _row_min(di)
+        dmin[i] = m
+        zi = z[i]
+        for j in range(k):
+            zi[j] = -(di[j] - m) / sigma
+
+
+@nb.njit(nogil=True, cache=True)
+def _accumulate_T(X, s, b, r, T, tb, dense):
+    """``T += r[:b]^T X[s:s+b]``: one GEMM when ``dense``, else row by row over the
+    nonzero entries (entmax / sparsemax supports, typically a few per row)."""
+    k, dim = T.shape
+    if dense:
+        np.dot(r[:b].T, X[s:s + b], tb)
+        T += tb
+        return
+    for i in range(b):
+        ri = r[i]
+        for j in range(k):
+            w = ri[j]
+            if w != 0.0:
+                Tj = T[j]
+                for t in range(dim):
+                    Tj[t] += w * X[s + i, t]
+
+
+@nb.njit(nogil=True, cache=True)
+def _block_softmax_normalise(b, d, e, dmin, sigma, S, scal):
+    """Normalise the exponentials ``e[:b]`` to responsibilities (in place) and accumulate
+    ``S`` and ``scal = [W, F0, G]`` (the caller adds ``e[:b]^T X_b`` to ``T``)."""
+    k = d.shape[1]
+    rd = np.empty(k)
+    for i in range(b):
+        ei = e[i]
+        di = d[i]
+        tot = _psum(ei, 0, k)
+        for j in range(k):
+            r = ei[j] / tot
+            ei[j] = r
+            S[j] += r
+            rd[j] = r * di[j]
+        scal[0] += _psum(rd, 0, k)
+        scal[1] += dmin[i]
+        scal[2] += dmin[i] - sigma * math.log(tot)
+
+
+@nb.njit(nogil=True, cache=True)
+def _group_stats(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal, labels):
+    """Accumulate the statistics of blocks ``c0:c1`` into this group's ``S``, ``T``,
+    ``scal = [W, F0, G]`` (and ``labels`` for ``MODE_HARD``)."""
+    n, dim = X.shape
+    k = M.shape[0]
+    xc = np.empty((BLOCK, dim))
+    xn = np.empty(BLOCK)
+    d = np.empty((BLOCK, k))
+    r = np.empty((BLOCK, k))
+    cand = np.empty(k)
+    srt = np.empty(k)
+    idx = np.empty(k, dtype=np.int64)
+    tb = np.empty((k, dim))
+    scale = 0.5 if mode == MODE_ENTMAX15 else (alpha - 1.0 if mode == MODE_TAU else 1.0)
+    # d - dmin >= cut  =>  (d - dmin)/sigma * scale >= 1 (rounded): never a candidate; with
+    # a sigma near the subnormal range the cut would lose digits: no pre-filter there
+    cut = (sigma / scale) * (1.0 + 2.0**-40)
+    if cut < 2.0**-900:
+        cut = np.inf
+    for c in range(c0, c1):
+        s = c * BLOCK
+        b = min(BLOCK, n - s)
+        nnz = 0
+        _block_distances(X, s, b, M, center, McT, mn, xc, xn, d)
+        for i in range(b):
+            di = d[i]
+            dmin = _row_min(di)
+            scal[1] += dmin
+            if mode == MODE_HARD:
+                arg = 0
+                while di[arg] != dmin:  # the first minimum: ties to the lowest index
+                    arg += 1
+                labels[s + i] = arg
+                S[arg] += 1.0
+                for t in range(dim):
+                    T[arg, t] += X[s + i, t]
+                continue
+            ri = r[i]
+            if mode == MODE_TAU:
+                m = _row_tau(di, dmin, sigma, cut, ri, cand, idx, srt, alpha)
+            else:
+                m = _row_sparse(di, dmin, sigma, cut, ri, cand, idx, srt, mode)
+            w = 0.0
+            for q in range(m):
+                j = idx[q]
+                S[j] += ri[j]
+                w += ri[j] * di[j]
+            nnz += m
+            scal[0] += w
+        if mode != MODE_HARD:
+            _accumulate_T(X, s, b, r, T, tb, 4 * nnz > b * k)
+
+
+# ----------------------------------------------------------------------------- driver
+
+
+def n_groups(n: int, k: int, d: int) -> int:
+    """Number of groups (accumulation slots) for ``n`` rows, ``k`` centroids, ``d`` columns.
+
+    A function of the shapes only: at most :data:`MAX_GROUPS`, at most one per block,
+    and ``n_groups * k * (d + 1) <= SLOT_FLOATS`` (at least 1).
+
+    Parameters
+    ----------
+    n, k, d : int
+        Shapes of ``X`` (n, d) and ``M`` (k, d).
+
+    Returns
+    -------
+    int
+        The number of groups.
+
+    Examples
+    --------
+    >>> n_groups(200_000, 64, 32), n_groups(100, 8, 2), n_groups(10**6, 512, 256)
+    (64, 1, 15)
+    """
+    blocks = -(-n // BLOCK)
+    by_memory = max(1, SLOT_FLOATS // max(1, k * (d + 1)))
+    return max(1, min(MAX_GROUPS, blocks, by_memory))
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+_BLAS = None
+_N_THREADS: int | None = None
+
+
+def _threads() -> int:
+    """Worker threads: ``KMRBF_NUM_THREADS`` if set, else the CPU count (read once)."""
+    global _N_THREADS
+    if _N_THREADS is None:
+        env = os.environ.get("KMRBF_NUM_THREADS")
+        _N_THREADS = max(1, int(env)) if env else max(1, os.cpu_count() or 1)
+    return _N_THREADS
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="kmrbf")
+        return _POOL
+
+
+def _blas_one_thread():
+    """Context manager pinning BLAS to one thread (threadpoolctl; controller made once)."""
+    global _BLAS
+    if _BLAS is None:
+        import scipy.linalg.cython_blas  # noqa: F401 - the BLAS numba's np.dot calls
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
+def _mode(alpha: float) -> int:
+    if alpha == 1.0:
+        return MODE_SOFTMAX
+    if alpha == 1.5:
+        return MODE_ENTMAX15
+    if alpha == 2.0:
+        return MODE_SPARSEMAX
+    return MODE_TAU
+
+
+def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
+         threads: int | None = None):
+    n, dim = X.shape
+    k = M.shape[0]
+    center = M.mean(axis=0)
+    Mc = M - center
+    McT = np.ascontiguousarray(Mc.T)
+    mn = np.einsum("kd,kd->k", Mc, Mc)
+    groups = n_groups(n, k, dim)
+    blocks = -(-n // BLOCK)
+    bounds = [blocks * g // groups for g in range(groups + 1)]
+    S = np.zeros((groups, k))
+    T = np.zeros((groups, k, dim))
+    scal = np.zeros((groups, 3))
+    labels = np.empty(n if mode == MODE_HARD else 0, dtype=np.int64)
+
+    def work(g: int) -> None:
+        if mode != MODE_SOFTMAX:
+            _group_stats(X, M, center, McT, mn, sigma, alpha, mode, bounds[g], bounds[g + 1],
+                         S[g], T[g], scal[g], labels)
+            return
+        rows = BLOCK * SOFTMAX_BLOCKS
+        xc = np.empty((rows, dim))
+        xn = np.empty(rows)
+        d = np.empty((rows, k))
+        z = np.empty((rows, k))
+        dmin = np.empty(rows)
+        tb = np.empty((k, dim))
+        lo, hi = bounds[g] * BLOCK, min(bounds[g + 1] * BLOCK, n)
+        for s in range(lo, hi, rows):
+            b = min(rows, hi - s)
+            _block_logits(X, s, b, M, center, McT, mn, xc, xn, d, z, dmin, sigma)
+            np.exp(z[:b], out=z[:b])
+            _block_softmax_normalise(b, d, z, dmin, sigma, S[g], scal[g])
+            # NumPy's GEMM for the transposed product (faster here than numba's np.dot)
+            np.dot(z[:b].T, X[s:s + b], out=tb)
+            T[g] += tb
+
+    workers = (_threads() if threads is None else threads) if groups > 1 else 1
+    with _blas_one_thread():
+        if groups == 1 or workers == 1:
+            for g in range(groups):
+                work(g)
+        else:
+            list(_pool().map(work, range(groups)))
+    # fixed-order reduction over groups
+    S_tot, T_tot, scal_tot = S[0].copy(), T[0].copy(), scal[0].copy()
+    for g in range(1, groups):
+        S_tot += S[g]
+        T_tot += T[g]
+        scal_tot += scal[g]
+    return S_tot, T_tot, scal_tot, labels
+
+
+def _soft_stats_compiled(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float,
+                         threads: int | None = None):
+    r"""``(S, T, W, F0, G)`` of one soft step (``G`` is None unless ``alpha == 1``).
+
+    ``X`` (N, D) and ``M`` (K, D) validated float64 C-contiguous NumPy arrays;
+    ``alpha`` 1, 1.5, 2 or :math:`\alpha-1\ge` :data:`~kmrbf.numerics._kernels.LOG1P_ALPHA_GAP`.
+    ``threads`` overrides the thread count (tests).
+    """
+    mode = _mode(alpha)
+    S, T, scal, _ = _run(X, M, float(sigma), float(alpha), mode, threads)
+    return S, T, scal[0], scal[1], (scal[2] if mode == MODE_SOFTMAX else None)
+
+
+def _hard_stats_compiled(X: np.ndarray, M: np.ndarray, threads: int | None = None):
+    """``(S, T, labels, F0)`` of one Lloyd step (ties to the lowest index)."""
+    S, T, scal, labels = _run(X, M, 1.0, 1.0, MODE_HARD, threads)
+    return S, T, labels, scal[1]

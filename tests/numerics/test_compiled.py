@@ -1,0 +1,192 @@
+"""The compiled (numba) kernels of :mod:`kmrbf.numerics.compiled` against the array-API reference.
+
+Accuracy against the mpmath oracles is tested where the public functions are tested: the
+modules ``test_kmeans.py`` and ``test_training.py`` run every test on both backends
+(fixture ``each_backend``).  Here: bitwise determinism across runs and thread counts, the
+statistics of :func:`kmrbf.numerics.soft_stats` against the reference on sizes with many
+blocks and groups, adversarial inputs (ties, far offsets, K = 1, subnormal and huge sigma,
+more than 128 centroids), the dense / sparse accumulation branches, and validation that does
+not copy ``X``.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import kmrbf.numerics as kn
+from kmrbf.evidence.roundoff import U, gamma
+from kmrbf.numerics._compat import array_namespace
+from kmrbf.numerics.validation import check_instance
+from kmrbf.numerics._kernels import _soft_stats_reference, _use_backend
+from kmrbf.numerics.compiled._kernels import (BLOCK, _hard_stats_compiled, _soft_stats_compiled,
+                                               n_groups)
+
+ALPHAS = [1.0, 1.5, 2.0, 1.25, 3.0]
+
+
+def _data(n, d, k, seed=0, offset=0.0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) + offset
+    return X, X[rng.choice(n, size=k, replace=False)] + 0.01
+
+
+@pytest.mark.parametrize("alpha", ALPHAS)
+def test_bitwise_the_same_for_any_thread_count_and_run(alpha):
+    X, M = _data(40 * BLOCK + 17, 6, 9, seed=1)
+    assert n_groups(*X.shape[:1], 9, 6) == 41  # one group per block, the last one short
+    runs = [_soft_stats_compiled(X, M, 2.0, alpha, threads=t) for t in (1, 2, 3, 1, 4)]
+    for S, T, W, F0, G in runs[1:]:
+        np.testing.assert_array_equal(S, runs[0][0])
+        np.testing.assert_array_equal(T, runs[0][1])
+        assert (W, F0, G) == runs[0][2:]
+
+
+def test_hard_stats_bitwise_the_same_for_any_thread_count():
+    X, M = _data(30 * BLOCK, 4, 7, seed=2)
+    runs = [_hard_stats_compiled(X, M, threads=t) for t in (1, 2, 5)]
+    for S, T, labels, F0 in runs[1:]:
+        np.testing.assert_array_equal(S, runs[0][0])
+        np.testing.assert_array_equal(T, runs[0][1])
+        np.testing.assert_array_equal(labels, runs[0][2])
+        assert F0 == runs[0][3]
+
+
+def test_groups_depend_on_shapes_only():
+    assert n_groups(1, 1, 1) == 1
+    assert n_groups(BLOCK * 3, 8, 2) == 3
+    assert n_groups(10**7, 8, 2) == 64
+    # memory cap: n_groups * K * (D + 1) <= 2**21 floats
+    assert n_groups(10**7, 512, 256) * 512 * 257 <= 2**21
+    assert n_groups(10**7, 4096, 4096) == 1
+
+
+def _stats_bound(X, M, sigma, alpha):
+    """|compiled - reference| for S_k, T_k, W, F0 (both from the same formulas, same rounding
+    model): each path's responsibilities are within e of the exact ones, where e is bounded
+    below by the distance error (relative 16 gamma(D+2) + 9u, numerics.distances) turned into
+    a logit error (d_ik + d_i(1))(rel + 2u)/sigma, times the Jacobian bound 2 max over the
+    row (q <= 1), plus the kernels' own rounding (entmax_impl_bound-type (K+1)(2K^2+8K+11)u,
+    softmax (x_max + K + 4)u); the sums of N terms add gamma(N) of the absolute sums.  The
+    difference of the two paths is at most twice one path's error."""
+    n, dim = X.shape
+    k = M.shape[0]
+    d = ((X[:, None, :] - M[None, :, :]) ** 2).sum(-1)
+    rel = 16 * gamma(dim + 2) + 9 * U
+    dmin = d.min(axis=1, keepdims=True)
+    logit = ((rel + 2 * U) * (d + dmin) / sigma).max(axis=1)  # per row
+    x = (d - dmin) / sigma
+    impl = (k + 1) * (2 * k * k + 8 * k + 11) * U if alpha != 1.0 else (U * (2 * x.max(axis=1) + k + 4))
+    beta = 1.0 / (alpha - 1.0) if alpha != 1.0 else 0.0
+    if alpha not in (1.0, 1.5, 2.0):
+        impl = max(impl, (k + 1) * (beta * (2 * k + 4) + k + 4) * U)
+    e_row = np.minimum(2 * logit + impl, 1.0)  # |dr_ik| <= e_row[i] (and r in [0, 1])
+    S_err = e_row.sum() + gamma(n) * n
+    T_err = (e_row[:, None] * np.abs(X)).sum(axis=0) + gamma(n + 1) * np.abs(X).sum(axis=0)
+    W_err = (e_row[:, None] * d).sum() + gamma(n * k + 1) * d.sum() + rel * d.sum()
+    F0_err = rel * dmin.sum() + gamma(n) * dmin.sum()
+    return 2 * S_err, 2 * T_err, 2 * W_err, 2 * F0_err
+
+
+@pytest.mark.parametrize("alpha", ALPHAS)
+@pytest.mark.parametrize("sigma", [1e-3, 0.7, 50.0])
+@pytest.mark.parametrize("shape", [(3 * BLOCK + 5, 3, 5, 0.0), (700, 2, 1, 0.0), (600, 3, 130, 0.0),
+                                   (3 * BLOCK, 2, 4, 1e6), (2 * BLOCK, 3, 6, -1e12)])
+def test_soft_stats_agree_with_the_reference(alpha, sigma, shape):
+    # the offsets put the data far from the origin: cancelling GEMM entries are recomputed
+    n, dim, k, offset = shape
+    X, M = _data(n, dim, k, seed=3, offset=offset)
+    xp = array_namespace(X)
+    S, T, W, F0, G = _soft_stats_compiled(X, M, sigma, alpha)
+    Sr, Tr, Wr, F0r, Gr = _soft_stats_reference(X, M, sigma, alpha, xp, 4096)
+    bS, bT, bW, bF0 = _stats_bound(X, M, sigma, alpha)
+    assert np.all(np.abs(S - Sr) <= bS), np.abs(S - Sr).max()
+    assert np.all(np.abs(T - Tr) <= bT[None, :]), np.abs(T - Tr).max()
+    assert abs(W - float(Wr)) <= bW
+    assert abs(F0 - float(F0r)) <= bF0
+    assert (G is None) == (Gr is None) == (alpha != 1.0)
+    if G is not None:  # G = sum_i [d_i(1) - sigma log s_i], s_i in [1, K]: per row the
+        # distance error and (K + 2)u sigma log K for the sum and log
+        bG = 2 * (bF0 + n * (k + 3) * U * sigma * max(np.log(k), 1.0) + gamma(n) * abs(float(Gr)))
+        assert abs(G - float(Gr)) <= bG
+    # the bound is not vacuous: it is far below the size of what it bounds
+    assert bS < 1e-6 * n and np.all(bT < 1e-6 * np.abs(X).sum(axis=0))
+    assert np.all(np.isfinite(T / S[:, None]))
+
+
+def test_k_equal_one_is_the_mean():
+    X, M = _data(5 * BLOCK, 3, 1, seed=4)
+    for alpha in ALPHAS:
+        S, T, W, F0, G = _soft_stats_compiled(X, M, 0.3, alpha)
+        assert S.tolist() == [float(X.shape[0])]  # every r_i1 = 1 exactly
+        np.testing.assert_allclose(T[0] / S[0], X.mean(axis=0), rtol=0,
+                                   atol=gamma(X.shape[0]) * np.abs(X).sum(axis=0).max() / X.shape[0])
+
+
+@pytest.mark.parametrize("alpha", ALPHAS)
+def test_subnormal_sigma_gives_the_hard_assignment(alpha):
+    # sigma = 2**-1074: every logit off the row minimum is -inf (or clamped): one-hot rows;
+    # the soft statistics are the Lloyd statistics
+    X, M = _data(4 * BLOCK, 2, 6, seed=5)
+    S, T, W, F0, G = _soft_stats_compiled(X, M, 5e-324, alpha)
+    Sh, Th, labels, F0h = _hard_stats_compiled(X, M)
+    np.testing.assert_array_equal(S, Sh)
+    np.testing.assert_allclose(T, Th, rtol=0, atol=gamma(X.shape[0]) * np.abs(X).sum())
+    assert F0 == F0h and W == pytest.approx(F0h, rel=gamma(X.shape[0] * 6))
+
+
+@pytest.mark.parametrize("alpha", ALPHAS)
+def test_huge_sigma_gives_uniform_weights_and_dense_accumulation(alpha):
+    # sigma = 1e300: every logit is 0 (a full support: the GEMM branch of the accumulation)
+    X, M = _data(3 * BLOCK, 3, 4, seed=6)
+    S, T, _, _, _ = _soft_stats_compiled(X, M, 1e300, alpha)
+    np.testing.assert_allclose(S, X.shape[0] / 4, rtol=4 * gamma(X.shape[0]))
+    np.testing.assert_allclose(T / S[:, None], np.broadcast_to(X.mean(axis=0), (4, 3)), rtol=0,
+                               atol=8 * gamma(X.shape[0]) * np.abs(X).max())
+
+
+def test_ties_are_split_equally_and_lloyd_ties_go_to_the_lowest_index():
+    # every point equidistant from the two coincident centroids
+    X = np.random.default_rng(7).normal(size=(2 * BLOCK, 2))
+    M = np.array([[0.5, 0.5], [0.5, 0.5], [9.0, 9.0]])
+    for alpha in ALPHAS:
+        S, _, _, _, _ = _soft_stats_compiled(X, M, 0.01, alpha)
+        assert S[0] == S[1]
+    _, _, labels, _ = _hard_stats_compiled(X, M)
+    assert set(labels.tolist()) <= {0, 2}
+
+
+def test_public_functions_dispatch_by_size_and_backend():
+    X, M = _data(3 * BLOCK, 3, 4, seed=9)
+    xp = array_namespace(X)
+    S, T, _, _, _ = _soft_stats_compiled(X, M, 0.5, 1.5)
+    with _use_backend("compiled"):
+        got = kn.soft_stats(X, M, 0.5, alpha=1.5)
+    np.testing.assert_array_equal(got.S, S)
+    np.testing.assert_array_equal(got.T, T)
+    with _use_backend("reference"):
+        ref = kn.soft_stats(X, M, 0.5, alpha=1.5)
+    np.testing.assert_array_equal(ref.S, _soft_stats_reference(X, M, 0.5, 1.5, xp, 4096)[0])
+    with pytest.raises(ValueError, match="backend"):
+        with _use_backend("fast"):
+            pass
+
+
+def test_validation_does_not_copy_X():
+    X = np.random.default_rng(10).normal(size=(200_000, 8))
+    tracemalloc.start()
+    try:
+        check_instance(X, X[:4])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 16, peak  # an N x D temporary (bool or float) would be >= nbytes/8
+    bad = X.copy()
+    bad[123, 4] = np.nan
+    with pytest.raises(ValueError, match=r"X must be finite; found nan at index \(123, 4\)"):
+        check_instance(bad, X[:4])
+    bad[123, 4] = -np.inf
+    with pytest.raises(ValueError, match="found -inf"):
+        check_instance(bad, X[:4])
