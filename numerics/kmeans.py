@@ -41,16 +41,14 @@ from typing import Any, NamedTuple
 from ._compat import quiet_fp
 from ._kernels import (
     EmptyClusterWarning,
-    _fast_hard_stats,
-    _fast_soft_stats,
     _grad_W_terms,
     _max_abs,
     _means_keep_empty,
-    _soft_centroids,
     _soft_stats,
     _warn_empty,
     iter_sq_distance_blocks,
 )
+from .backends._kernels import _fast_hard_stats, _fast_soft_stats, _soft_centroids
 from .validation import (check_alpha, check_chunk_size, check_instance, check_positive_int, check_sigma,
                          check_tolerance)
 

@@ -50,8 +50,8 @@ from typing import Any
 import numpy as np
 
 from ._compat import array_namespace, quiet_fp
-from ._kernels import (RECOMPUTE_FRACTION, UNDERFLOW_GUARD, _compiled_applies, _grad_W_terms, _probability_map,
-                       _soft_centroids)
+from ._kernels import RECOMPUTE_FRACTION, UNDERFLOW_GUARD, _grad_W_terms, _probability_map
+from .backends._kernels import _compiled_applies, _soft_centroids
 from .validation import check_alpha, check_chunk_size, check_instance, check_sigma
 
 __all__ = ["UPDATES", "SOFT_TOL", "MAX_PERIOD", "TrainResult", "batch_step", "train"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TREES = ["kmrbf", "numerics", "theory", "report", "tests", "notebooks", "benchmarks"]
+TREES = ["kmrbf", "numerics", "theory", "report", "tests", "notebooks", "benchmarks", "examples"]
 
 
 def _ruff() -> list[str]:

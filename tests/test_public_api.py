@@ -11,6 +11,7 @@ Doctests do not count: a test file must call it.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import importlib
 import inspect
 from pathlib import Path
@@ -20,8 +21,11 @@ import pytest
 from kmrbf.importgraph import module_files
 
 TESTS = Path(__file__).resolve().parent
+#: kmrbf.torch is an optional extra: checked only where torch is installed
+_HAS_TORCH = importlib.util.find_spec("torch") is not None
 PUBLIC_MODULES = sorted(m for m in module_files() if m != "kmrbf"
-                        and not any(part.startswith("_") for part in m.split(".")))
+                        and not any(part.startswith("_") for part in m.split("."))
+                        and (_HAS_TORCH or not m.startswith("kmrbf.torch")))
 
 
 def _used_names() -> set[str]:

@@ -182,8 +182,8 @@ def bounds():
 @pytest.fixture(scope="module", params=["reference", "compiled"])
 def each_backend(request):
     """Run a whole test module once per NumPy kernel backend: the array-API reference and the
-    compiled (numba) kernels, forced for every size (``kmrbf.numerics._kernels._use_backend``)."""
-    from kmrbf.numerics._kernels import _use_backend
+    compiled (numba) kernels, forced for every size (``kmrbf.numerics.backends._kernels._use_backend``)."""
+    from kmrbf.numerics.backends._kernels import _use_backend
 
     with _use_backend(request.param):
         yield request.param

@@ -20,7 +20,8 @@ import kmrbf.numerics as kn
 from kmrbf.evidence.roundoff import U, gamma
 from kmrbf.numerics._compat import array_namespace
 from kmrbf.numerics.validation import check_instance
-from kmrbf.numerics._kernels import _soft_stats_reference, _use_backend
+from kmrbf.numerics._kernels import _soft_stats_reference
+from kmrbf.numerics.backends._kernels import _use_backend
 from kmrbf.numerics.compiled._kernels import (BLOCK, _hard_stats_compiled, _soft_stats_compiled,
                                                n_groups)
 

@@ -1,0 +1,113 @@
+r"""Which kernel serves a call: compiled (numba) for NumPy, torch-native for torch, else the reference.
+
+The array-API kernels of :mod:`kmrbf.numerics._kernels` are the reference; the compiled
+kernels (:mod:`kmrbf.numerics.compiled`) and the torch-native ones
+(:mod:`kmrbf.numerics.torch_native`) compute the same statistics faster.  This module
+picks one per call (:func:`_fast_soft_stats`, :func:`_fast_hard_stats`) and holds the soft
+centroid step built on them (:func:`_soft_centroids`: the fast one-pass statistics, then
+the reference's per-cluster shifted pass for clusters whose responsibilities underflow).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from typing import Any
+
+from .._compat import is_numpy_namespace, is_torch_namespace
+from .._kernels import (LOG1P_ALPHA_GAP, UNDERFLOW_GUARD, _hard_stats, _max_abs, _means_keep_empty,
+                        _shifted_soft_stats, _soft_stats_reference)
+
+__all__: list[str] = []  # nothing public: a private layer, imported by name
+
+
+#: NumPy calls with at least this many distances (``N * K``) take the compiled kernels
+#: (below it the Python glue of the compiled path costs more than it saves).
+COMPILED_MIN_WORK = 1 << 15
+
+_BACKEND: contextvars.ContextVar[str] = contextvars.ContextVar("kmrbf_backend", default="auto")
+
+
+@contextlib.contextmanager
+def _use_backend(name: str):
+    """Force the kernels of NumPy calls in this context: ``"compiled"`` (where the compiled
+    kernels support ``alpha``), ``"reference"`` (the array-API path) or ``"auto"``
+    (:data:`COMPILED_MIN_WORK`).  For tests and benchmarks that compare the two."""
+    if name not in ("auto", "compiled", "reference"):
+        raise ValueError(f"backend must be 'auto', 'compiled' or 'reference'; got {name!r}")
+    token = _BACKEND.set(name)
+    try:
+        yield
+    finally:
+        _BACKEND.reset(token)
+
+
+def _compiled_applies(xp: Any, alpha: float, n: int, k: int) -> bool:
+    """Whether the numba kernels of :mod:`kmrbf.numerics.compiled` serve this call: NumPy,
+    ``alpha`` 1, 1.5, 2 or at least ``1 + LOG1P_ALPHA_GAP``, and ``n * k`` at least
+    :data:`COMPILED_MIN_WORK` (or the backend forced to ``"compiled"``)."""
+    backend = _BACKEND.get()
+    if backend == "reference" or not is_numpy_namespace(xp):
+        return False
+    if not (alpha in (1.0, 1.5, 2.0) or alpha - 1.0 >= LOG1P_ALPHA_GAP):
+        return False
+    return backend == "compiled" or n * k >= COMPILED_MIN_WORK
+
+
+def _contiguous(X: Any, M: Any) -> tuple[Any, Any]:
+    import numpy as np
+
+    return np.ascontiguousarray(X), np.ascontiguousarray(M)
+
+
+def _fast_soft_stats(X: Any, M: Any, sigma: float, alpha: float, xp: Any,
+                     chunk: int) -> tuple[Any, Any, Any, Any, Any]:
+    """``(S, T, W, F0, G)`` of :func:`_soft_stats_reference` by the fastest kernel for ``xp``
+    (compiled for NumPy, torch-native for torch, the reference otherwise)."""
+    if _compiled_applies(xp, alpha, int(X.shape[0]), int(M.shape[0])):
+        from ..compiled._kernels import _soft_stats_compiled
+
+        return _soft_stats_compiled(*_contiguous(X, M), sigma, alpha)
+    if is_torch_namespace(xp) and _torch_native() is not None:
+        return _torch_native()._soft_stats_torch(X, M, sigma, alpha, chunk)
+    return _soft_stats_reference(X, M, sigma, alpha, xp, chunk)
+
+
+def _fast_hard_stats(X: Any, M: Any, xp: Any, chunk: int) -> tuple[Any, Any, Any, Any]:
+    """``(S, T, labels, F0)`` of one Lloyd step by the fastest kernel for ``xp``."""
+    if _compiled_applies(xp, 1.0, int(X.shape[0]), int(M.shape[0])):
+        from ..compiled._kernels import _hard_stats_compiled
+
+        return _hard_stats_compiled(*_contiguous(X, M))
+    if is_torch_namespace(xp) and _torch_native() is not None:
+        return _torch_native()._hard_stats_torch(X, M, chunk)
+    S, T, labels = _hard_stats(X, M, xp, chunk)
+    return S, T, labels, None
+
+
+def _torch_native() -> Any:
+    """The torch-native kernel module, or None where it is not available."""
+    try:
+        from ..torch_native import _kernels as tk
+    except ImportError:
+        return None
+    return tk if hasattr(tk, "_soft_stats_torch") else None
+
+
+def _soft_centroids(X: Any, M: Any, sigma: float, alpha: float, xp: Any, chunk: int) -> tuple[Any, int]:
+    r"""Soft centroids :math:`T_k/S_k` and the number of clusters with zero total weight (kept).
+
+    One pass accumulates :math:`S_k,T_k` from the float64 responsibilities (the ordinary
+    path).  Clusters below the underflow guard (:data:`UNDERFLOW_GUARD`) take
+    :math:`S'_k,T'_k` from :func:`_shifted_soft_stats` instead; then a cluster is empty only
+    when all its responsibilities are exact zeros (never for softmax).
+    """
+    S, T, _, _, _ = _fast_soft_stats(X, M, sigma, alpha, xp, chunk)
+    s = _max_abs(X, xp)
+    scale = min(1.0, s) if s > 0.0 else 1.0
+    weak = S * scale < float(X.shape[0]) * UNDERFLOW_GUARD
+    if bool(xp.any(weak)):
+        S2, T2 = _shifted_soft_stats(X, M, sigma, alpha, xp, chunk)
+        S = xp.where(weak, S2, S)
+        T = xp.where(weak[:, None], T2, T)
+    return _means_keep_empty(S, T, M, xp)
