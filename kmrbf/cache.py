@@ -36,6 +36,7 @@ from pathlib import Path
 
 from .claims import module_name
 from .evidence.model import Evidence, EvidenceResult
+from .evidence.certificate import certificate_files
 from .importgraph import digest_files, import_graph, module_files, reachable
 from .profiles import Profile
 
@@ -166,7 +167,7 @@ class ResultCache:
             res = EvidenceResult.from_dict(doc["result"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        for fig in res.figures:
+        for fig in res.figures + certificate_files(res):
             target = Path(out_dir) / fig
             if target.is_file():
                 continue
@@ -185,7 +186,7 @@ class ResultCache:
         if res.status in _NOT_CACHED:
             return False
         entry = self._entry(self.key(ev, profile))
-        for fig in res.figures:
+        for fig in res.figures + certificate_files(res):
             src = Path(out_dir) / fig
             if not src.is_file() or Path(fig).is_absolute() or ".." in Path(fig).parts:
                 return False

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import bench
+from . import bench, recheck
 from .cache import DEFAULT_CACHE_DIR, write_atomic
 from .numerics import precision
 from .profiles import PROFILES
@@ -205,6 +205,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler]
     "report": (_add_report, _cmd_report),
     "precision": (_add_precision, _cmd_precision),
     "bench": (_add_bench, _cmd_bench),
+    "recheck": (recheck.add_arguments, recheck.run),
 }
 """name -> (add_arguments(parser), handler(args) -> exit code)."""
 

@@ -50,7 +50,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flint import arb, ctx, fmpq
@@ -60,7 +60,8 @@ from .arb import (arb_responsibilities, arb_soft_centroids, arb_W_sigma, exact_m
 
 __all__ = ["Decision", "decide_le", "limsup_bound", "certify_limsup", "t3_bound_balls", "certify_t3",
            "certify_entmax_exact", "t4_constant", "certify_t4", "deviation_sq", "deviation_sq_fixed_point",
-           "MAX_PREC"]
+           "MAX_PREC", "const_expr", "excess_expr", "limsup_bound_expr", "deviation_sq_expr", "t3_bound_expr",
+           "t4_constant_expr"]
 
 #: largest working precision tried before a comparison is declared undecided (bits)
 MAX_PREC = 1 << 16
@@ -92,6 +93,12 @@ class Decision:
     ratio : float
         Midpoint of ``rhs/lhs`` (tightness of the bound); ``inf`` if ``lhs`` is
         exactly 0, ``nan`` if ``lhs`` contains 0, is NaN, or the status is undecided.
+    statement : tuple or None
+        ``(lhs_expr, rhs_expr)``: the two sides in the expression language of
+        :mod:`kmrbf.recheck` (instance names ``"X"``, ``"M"``, ``"sigma"``, ...), so the
+        decision can be written as a re-checkable certificate; ``None`` if not stated.
+    lhs_ball, rhs_ball : flint.arb or None
+        The final balls themselves (exact midpoint and radius), ``None`` if not kept.
     """
 
     name: str
@@ -100,6 +107,9 @@ class Decision:
     lhs: str
     rhs: str
     ratio: float
+    statement: tuple[Any, Any] | None = field(default=None, compare=False, repr=False)
+    lhs_ball: Any = field(default=None, compare=False, repr=False)
+    rhs_ball: Any = field(default=None, compare=False, repr=False)
 
 
 def _ratio(lhs: arb, rhs: arb) -> float:
@@ -111,7 +121,7 @@ def _ratio(lhs: arb, rhs: arb) -> float:
 
 
 def decide_le(compute: Callable[[int], tuple[arb, arb]], name: str, *, prec: int = 64,
-              max_prec: int = MAX_PREC) -> Decision:
+              max_prec: int = MAX_PREC, statement: tuple[Any, Any] | None = None) -> Decision:
     r"""Decide ``lhs <= rhs`` where ``compute(prec) -> (lhs, rhs)`` are arb balls.
 
     Doubles the precision until the ball of ``rhs - lhs`` excludes the other side.
@@ -128,13 +138,17 @@ def decide_le(compute: Callable[[int], tuple[arb, arb]], name: str, *, prec: int
     max_prec : int, optional
         Precision limit in bits (default :data:`MAX_PREC` = 65536): the first
         precision ``>= max_prec`` is the last one tried.
+    statement : tuple, optional
+        ``(lhs_expr, rhs_expr)``, what ``compute`` computes in the expression language of
+        :mod:`kmrbf.recheck`; kept in the result (with the final balls) so the decision can
+        be written as a certificate (:mod:`kmrbf.evidence.certificate`).
 
     Returns
     -------
     Decision
         ``"proved"`` if ``lhs <= rhs`` is certain, ``"disproved"`` if ``lhs > rhs``
-        is certain, ``"undecided"`` otherwise; with the precision used and the final
-        balls.
+        is certain, ``"undecided"`` otherwise; with the precision used, the final
+        balls and the statement.
 
     Examples
     --------
@@ -149,16 +163,164 @@ def decide_le(compute: Callable[[int], tuple[arb, arb]], name: str, *, prec: int
             lhs, rhs = compute(p)
             diff = rhs - lhs
             if diff >= 0:
-                return Decision(name, "proved", p, lhs.str(10), rhs.str(10), _ratio(lhs, rhs))
+                return Decision(name, "proved", p, lhs.str(10), rhs.str(10), _ratio(lhs, rhs), statement, lhs, rhs)
             if diff < 0:
-                return Decision(name, "disproved", p, lhs.str(10), rhs.str(10), _ratio(lhs, rhs))
+                return Decision(name, "disproved", p, lhs.str(10), rhs.str(10), _ratio(lhs, rhs), statement, lhs,
+                                rhs)
         if p >= max_prec:
-            return Decision(name, "undecided", p, lhs.str(10), rhs.str(10), float("nan"))
+            return Decision(name, "undecided", p, lhs.str(10), rhs.str(10), float("nan"), statement, lhs, rhs)
         p *= 2
 
 
 def _q(v: Any) -> fmpq:
     return exact_rational(v)
+
+
+# ------------------------------------------------------------------ statements (kmrbf.recheck's language)
+# Every decision below carries what it computed as an expression over the instance names "X" (data),
+# "M" (centroids) and "sigma", so the evidence can write it as a certificate that kmrbf.recheck
+# re-decides with its own implementation of these functionals.
+def const_expr(v: Any) -> Any:
+    """An exact rational constant of the certificate language: an ``int``, or ``["q", "p/q"]``.
+
+    Parameters
+    ----------
+    v : real
+        Converted exactly (Fraction, int, float, decimal string or ``fmpq``).
+
+    Returns
+    -------
+    int or list
+        ``int`` for an integer value, else ``["q", "p/q"]``.
+
+    Examples
+    --------
+    >>> const_expr(2), const_expr("1.5")
+    (2, ['q', '3/2'])
+    """
+    q = _q(v)
+    return int(q.p) if q.q == 1 else ["q", f"{q.p}/{q.q}"]
+
+
+def excess_expr() -> list[Any]:
+    r""":math:`W_\sigma(M)-F_0(M)` in the certificate language.
+
+    Returns
+    -------
+    list
+        ``["-", ["W_sigma", "X", "M", "sigma"], ["F0", "X", "M"]]``.
+
+    Examples
+    --------
+    >>> excess_expr()[0]
+    '-'
+    """
+    return ["-", ["W_sigma", "X", "M", "sigma"], ["F0", "X", "M"]]
+
+
+def limsup_bound_expr() -> list[Any]:
+    r""":math:`N(K-1)\sigma/e` (:func:`limsup_bound`) in the certificate language.
+
+    Returns
+    -------
+    list
+        The expression, with :math:`N`, :math:`K` read from the instance matrices.
+
+    Examples
+    --------
+    >>> limsup_bound_expr()[2]
+    ['e']
+    """
+    return ["/", ["*", ["rows", "X"], ["-", ["rows", "M"], 1], "sigma"], ["e"]]
+
+
+def deviation_sq_expr(k: int, alpha: Any = 1) -> list[Any]:
+    r""":math:`\lVert\hat\mu_k-\mu_k\rVert^2` (entmax-:math:`\alpha` soft centroid at ``M``) in the certificate language.
+
+    The quantity of :func:`deviation_sq` and (softmax, :math:`\alpha=1`) :func:`deviation_sq_fixed_point`.
+
+    Parameters
+    ----------
+    k : int
+        Cell index.
+    alpha : real, optional
+        entmax parameter (default 1: softmax), converted exactly.
+
+    Returns
+    -------
+    list
+        ``["soft_dev_sq", "X", "M", "sigma", k, alpha]``.
+
+    Examples
+    --------
+    >>> deviation_sq_expr(0, "1.5")
+    ['soft_dev_sq', 'X', 'M', 'sigma', 0, ['q', '3/2']]
+    """
+    return ["soft_dev_sq", "X", "M", "sigma", int(k), const_expr(alpha)]
+
+
+def _eps_expr(delta: list[Any]) -> list[Any]:
+    return ["exp", ["neg", ["/", delta, "sigma"]]]
+
+
+def t3_bound_expr(key: str, k: int) -> list[Any]:
+    r"""Theorem 3's bound ``key`` for cell ``k`` (:func:`t3_bound_balls`) in the certificate language.
+
+    Parameters
+    ----------
+    key : {"instance", "per_cell", "global", "A"}
+        Which bound (or :math:`A_k`).
+    k : int
+        Cell index.
+
+    Returns
+    -------
+    list
+        The expression, with :math:`\Delta`, :math:`\Delta_k`, :math:`n_k`, :math:`m`, :math:`N`,
+        :math:`K` and :math:`\operatorname{diam}` computed from the instance.
+
+    Raises
+    ------
+    ValueError
+        If ``key`` is not one of the four names.
+
+    Examples
+    --------
+    >>> t3_bound_expr("A", 1)
+    ['A_k', 'X', 'M', 1]
+    """
+    K = ["rows", "M"]
+    A = ["A_k", "X", "M", int(k)]
+    if key == "A":
+        return A
+    if key in ("instance", "per_cell"):
+        eps = _eps_expr(["Delta", "X", "M"] if key == "instance" else ["Delta_k", "X", "M", int(k)])
+        return ["/", ["*", eps, A], ["*", ["cell_size", "X", "M", int(k)], ["-", 1, ["*", ["-", K, 1], eps]]]]
+    if key == "global":
+        return ["*", ["/", ["*", 2, ["sqrt", ["diam_sq", "X"]], ["rows", "X"], ["-", K, 1]],
+                      ["min_cell_size", "X", "M"]], _eps_expr(["Delta", "X", "M"])]
+    raise ValueError(f"key={key!r} is not one of 'instance', 'per_cell', 'global', 'A'")
+
+
+def t4_constant_expr(alpha: Any = "1.5") -> list[Any]:
+    r"""Theorem 4's :math:`C=\operatorname{diam}(X)/((\alpha-1)\Delta)` (:func:`t4_constant`) in the certificate language.
+
+    Parameters
+    ----------
+    alpha : real or str, optional
+        entmax parameter :math:`\alpha>1` (default ``"1.5"``), converted exactly.
+
+    Returns
+    -------
+    list
+        The expression.
+
+    Examples
+    --------
+    >>> t4_constant_expr(2)
+    ['/', ['sqrt', ['diam_sq', 'X']], ['*', 1, ['Delta', 'X', 'M']]]
+    """
+    return ["/", ["sqrt", ["diam_sq", "X"]], ["*", const_expr(_q(alpha) - 1), ["Delta", "X", "M"]]]
 
 
 def limsup_bound(N: int, K: int, sigma: Any) -> arb:
@@ -233,8 +395,9 @@ def certify_limsup(X: Any, M: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> l
         return arb_W_sigma(Xq, Mq, sigma, prec=p) - arb(f0)
 
     return [
-        decide_le(lambda p: (arb(0), excess(p)), "W-F0>=0", max_prec=max_prec),
-        decide_le(lambda p: (excess(p), limsup_bound(N, K, sigma)), "W-F0<=N(K-1)sigma/e", max_prec=max_prec),
+        decide_le(lambda p: (arb(0), excess(p)), "W-F0>=0", max_prec=max_prec, statement=(0, excess_expr())),
+        decide_le(lambda p: (excess(p), limsup_bound(N, K, sigma)), "W-F0<=N(K-1)sigma/e", max_prec=max_prec,
+                  statement=(excess_expr(), limsup_bound_expr())),
     ]
 
 
@@ -467,7 +630,8 @@ def certify_t3(inst: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> dict[str, 
     rates: list[str] = []
     # the global bound's range sigma <= Delta/ln(2(K-1)), decided (an undecided range is reported)
     rng = decide_le(lambda p: (arb(sigma) * arb(2 * (K - 1)).log(), arb(_q(inst.delta))),
-                    "sigma*ln(2(K-1))<=Delta", max_prec=max_prec)
+                    "sigma*ln(2(K-1))<=Delta", max_prec=max_prec,
+                    statement=(["*", "sigma", ["log", ["*", 2, ["-", ["rows", "M"], 1]]]], ["Delta", "X", "M"]))
     for k in range(K):
         dk = _q(inst.delta_k[k])
 
@@ -477,18 +641,22 @@ def certify_t3(inst: Any, sigma: Any, *, max_prec: int = MAX_PREC) -> dict[str, 
                 return deviation_sq_fixed_point(Xq, Mq, lab, sigma, k, p), b * b
             return compute
 
-        out.append(decide_le(sq("instance"), f"k={k}: dev<=eps*A/(n(1-(K-1)eps))", max_prec=max_prec))
+        def st(key: str, k: int = k) -> tuple[Any, Any]:
+            return deviation_sq_expr(k), ["sq", t3_bound_expr(key, k)]
+
+        out.append(decide_le(sq("instance"), f"k={k}: dev<=eps*A/(n(1-(K-1)eps))", max_prec=max_prec,
+                             statement=st("instance")))
         out.append(decide_le(sq("per_cell"), f"k={k}: dev<=eps_k*A/(n(1-(K-1)eps_k)) [sharper]",
-                             max_prec=max_prec))
+                             max_prec=max_prec, statement=st("per_cell")))
         glob = f"k={k}: dev<=2diam*N(K-1)/m*eps"
         if rng.status == "proved":
-            out.append(decide_le(sq("global"), glob, max_prec=max_prec))
+            out.append(decide_le(sq("global"), glob, max_prec=max_prec, statement=st("global")))
         elif rng.status == "undecided":
             out.append(Decision(glob + " (range sigma*ln(2(K-1))<=Delta undecided)", "undecided", rng.prec,
                                 rng.lhs, rng.rhs, float("nan")))
         # dev > 0: decide 'dev^2 <= 0' and expect it disproved
         pos = decide_le(lambda p, k=k: (deviation_sq_fixed_point(Xq, Mq, lab, sigma, k, p), arb(0)), f"k={k}: dev<=0",
-                        max_prec=max_prec)
+                        max_prec=max_prec, statement=(deviation_sq_expr(k), 0))
         out.append(pos)
         with ctx.workprec(pos.prec):
             dev2 = deviation_sq_fixed_point(Xq, Mq, lab, sigma, k, pos.prec)
@@ -532,19 +700,27 @@ def certify_entmax_exact(inst: Any, sigma: Any, alpha: Any, *, prec: int = 128) 
         :math:`(\alpha-1)(d_{ij}-d_{i,c(i)})\ge\sigma` for every :math:`i` and
         :math:`j\ne c(i)`), ``"exact_in_arb"`` (every arb soft centroid is an exact
         ball equal to :math:`\mu^*_k`) and ``"one_hot_in_arb"`` (every arb
-        responsibility off the own cell is the exact ball 0).
+        responsibility off the own cell is the exact ball 0); and ``"decision"``, the
+        one-hot test as a :class:`Decision` of :math:`\sigma\le(\alpha-1)\Delta`, decided in exact
+        rational arithmetic (its ``prec`` of 64 is nominal; proved iff ``one_hot``).
     """
     Xq, Mq, sigma, a = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact), _q(sigma), _q(alpha)
     d = exact_sq_distances(Xq, Mq)
     lab = [int(v) for v in inst.labels]
     one_hot = all((a - 1) * (row[j] - row[lab[i]]) >= sigma
                   for i, row in enumerate(d) for j in range(len(Mq)) if j != lab[i])
+    # the same test as one exact inequality: sigma <= (alpha-1) * min_{i, j != c(i)} (d_ij - d_ic(i))
+    gap = (a - 1) * min((row[j] - row[lab[i]] for i, row in enumerate(d) for j in range(len(Mq)) if j != lab[i]),
+                        default=fmpq(0))
+    exact_dec = Decision("one-hot: sigma<=(alpha-1)Delta", "proved" if sigma <= gap else "disproved", 64,
+                         str(sigma), str(gap), float("nan"),
+                         ("sigma", ["*", const_expr(a - 1), ["Delta", "X", "M"]]), sigma, gap)
     c = arb_soft_centroids(Xq, Mq, sigma, alpha=a, prec=prec)
     exact = all(v.rad() == 0 and v.mid() == arb(m) for row, mrow in zip(c, Mq)
                 for v, m in zip(row, mrow))
     w = arb_responsibilities(Xq, Mq, sigma, alpha=a, prec=prec)
     one_hot_arb = all(w[i][j].is_zero() for i in range(len(Xq)) for j in range(len(Mq)) if j != lab[i])
-    return {"one_hot": one_hot, "exact_in_arb": exact, "one_hot_in_arb": one_hot_arb}
+    return {"one_hot": one_hot, "exact_in_arb": exact, "one_hot_in_arb": one_hot_arb, "decision": exact_dec}
 
 
 def t4_constant(inst: Any, alpha: Any = "1.5") -> arb:
@@ -617,7 +793,9 @@ def certify_t4(inst: Any, sigma: Any, alpha: Any = "1.5", *,
     for k in range(len(Mq)):
         out.append(decide_le(
             lambda p, k=k: (deviation_sq(Xq, Mq, sigma, k, a, p), bound_sq(p)),
-            f"k={k}: dev<=C*sigma, C=diam/((alpha-1)Delta)", max_prec=max_prec))
+            f"k={k}: dev<=C*sigma, C=diam/((alpha-1)Delta)", max_prec=max_prec,
+            statement=(deviation_sq_expr(k, a), ["sq", ["*", t4_constant_expr(a), "sigma"]])))
         out.append(decide_le(lambda p, k=k: (deviation_sq(Xq, Mq, sigma, k, a, p), arb(0)),
-                             f"k={k}: dev<=0 (centroid did not move)", max_prec=max_prec))
+                             f"k={k}: dev<=0 (centroid did not move)", max_prec=max_prec,
+                             statement=(deviation_sq_expr(k, a), 0)))
     return out

@@ -161,7 +161,10 @@ def hull_lower_bound(X: list[Fraction], K: int, sigma: Fraction, target: Any, *,
     -------
     dict
         ``status`` (``"proved"`` or ``"undecided"``), ``boxes`` (evaluated), ``lower`` (float: the smallest
-        lower end among the accepted boxes, a lower bound of :math:`W_\sigma` on the hull).
+        lower end among the accepted boxes, a lower bound of :math:`W_\sigma` on the hull), ``leaves`` (the
+        accepted boxes, lists of K ``(lo, hi)`` Fractions; they tile the hull when proved), ``lower_ball``
+        (the smallest lower end as an exact arb ball) and ``lowest`` (a box attaining it); both None when no
+        box was accepted.
 
     Examples
     --------
@@ -174,16 +177,22 @@ def hull_lower_bound(X: list[Fraction], K: int, sigma: Fraction, target: Any, *,
     lo, hi = min(X), max(X)
     stack = [[(lo, hi)] * K]
     n, best = 0, math.inf
+    leaves: list[list[tuple[Fraction, Fraction]]] = []
+    low = lowest = None
     with ctx.workprec(prec):
         up = target.upper()
         while stack:
             box = stack.pop()
             n += 1
             if n > max_boxes:
-                return {"status": "undecided", "boxes": n, "lower": best}
+                return {"status": "undecided", "boxes": n, "lower": best, "leaves": leaves, "lower_ball": low,
+                        "lowest": lowest}
             lb = _box_W_lower(X, box, sigma).lower()
             if lb > up:
                 best = min(best, float(lb.mid()))
+                leaves.append(box)
+                if low is None or lb < low:
+                    low, lowest = lb, box
                 continue
             j = max(range(K), key=lambda i: box[i][1] - box[i][0])
             a, b = box[j]
@@ -192,11 +201,30 @@ def hull_lower_bound(X: list[Fraction], K: int, sigma: Fraction, target: Any, *,
                 nb = list(box)
                 nb[j] = half
                 stack.append(nb)
-    return {"status": "proved", "boxes": n, "lower": best}
+    return {"status": "proved", "boxes": n, "lower": best, "leaves": leaves, "lower_ball": low, "lowest": lowest}
 
 
 def _fr(v: float) -> Fraction:
     return Fraction(float(v))
+
+
+def _hull_decision(X: np.ndarray, K: int, sigma: Fraction, ww: Any, hull: dict[str, Any]) -> Any:
+    r"""The proved branch and bound as a :class:`~kmrbf.numerics.certify.Decision` for the certificate:
+    :math:`W_\sigma(M_W)<\inf_{\operatorname{conv}(X)^K}W_\sigma`, the infimum enclosed by the smallest box
+    lower bound and :math:`W_\sigma` at the centre of that box (a point of the hull)."""
+    from flint import arb, ctx
+
+    from ..numerics.arb import arb_W_sigma
+    from ..numerics.certify import Decision
+
+    with ctx.workprec(128):
+        low = hull["lower_ball"]
+        centre = [[(a + b) / 2] for a, b in hull["lowest"]]
+        up = arb_W_sigma(X, centre, sigma, prec=128)
+        inf = low.union(arb(up.upper()))
+    return Decision("W(M_W) < inf of W_sigma over conv(X)^K (branch and bound)", "proved", 128, ww.str(10),
+                    inf.str(10), float("nan"),
+                    (["W_sigma", "X", "M_W", "sigma"], ["hull_inf_W_sigma", "X", K, "sigma", "boxes"]), ww, inf)
 
 
 @EVIDENCE.register(kind="certified", name="minimisers-differ", role="paper",
@@ -206,18 +234,22 @@ def _fr(v: float) -> Fraction:
 def _minimisers(ctx: RunContext) -> EvidenceResult:
     from flint import arb, ctx as fctx
 
+    from ..evidence.certificate import CertificateWriter
     from ..numerics.arb import arb_G_sigma, arb_grad_W_sigma, arb_W_sigma
     from ..numerics.certify import decide_le
 
     cases = [("symmetric pair", np.array([[-1.0], [1.0]]), 2, 1.0),
              ("line", np.array([[0.0], [1.0], [2.0], [7.0], [8.5]]), 2, 8.0)]
     rows, cex, undecided = [], [], []
+    certs = CertificateWriter(ctx, "KR-S32-GW", "minimisers-differ")
     for name, X, K, sigma in cases:
         MG, _ = multistart_minimiser(X, K, sigma, "G")
         MW, _ = multistart_minimiser(X, K, sigma, "W")
         sq = _fr(sigma)
-        w_lt = decide_le(lambda p: (arb_W_sigma(X, MW, sq, prec=p), arb_W_sigma(X, MG, sq, prec=p)), "W(M_W)<=W(M_G)")
-        g_lt = decide_le(lambda p: (arb_G_sigma(X, MG, sq, prec=p), arb_G_sigma(X, MW, sq, prec=p)), "G(M_G)<=G(M_W)")
+        w_lt = decide_le(lambda p: (arb_W_sigma(X, MW, sq, prec=p), arb_W_sigma(X, MG, sq, prec=p)), "W(M_W)<=W(M_G)",
+                         statement=(["W_sigma", "X", "M_W", "sigma"], ["W_sigma", "X", "M_G", "sigma"]))
+        g_lt = decide_le(lambda p: (arb_G_sigma(X, MG, sq, prec=p), arb_G_sigma(X, MW, sq, prec=p)), "G(M_G)<=G(M_W)",
+                         statement=(["G_sigma", "X", "M_G", "sigma"], ["G_sigma", "X", "M_W", "sigma"]))
         with fctx.workprec(128):
             gW = arb_grad_W_sigma(X, MG, sq, prec=128)
             grad_norm = sum((v * v for row in gW for v in row), arb(0)).sqrt()
@@ -225,8 +257,15 @@ def _minimisers(ctx: RunContext) -> EvidenceResult:
             gg, gw = arb_G_sigma(X, MG, sq, prec=128), arb_G_sigma(X, MW, sq, prec=128)
             outside = bool(MW.min() < X.min() or MW.max() > X.max())
             hull = None
+            decided = [w_lt, g_lt]
+            instance = {"X": X, "M_G": MG, "M_W": MW, "sigma": sq}
             if outside and X.shape[1] == 1:
                 hull = hull_lower_bound([_fr(v) for v in X.ravel()], K, sq, ww)
+                if hull["status"] == "proved":
+                    decided.append(_hull_decision(X, K, sq, ww, hull))
+                    instance["boxes"] = [[list(iv) for iv in box] for box in hull["leaves"]]
+        certs.add(f"{name}: X = {X.ravel().tolist()}, K = {K}, sigma = {sigma:g}; M_G, M_W the multistart minimisers "
+                  "of G_sigma, W_sigma", instance, decided, strict=True)
         # strict: the ball of W(M_G) - W(M_W) (resp. G(M_W) - G(M_G)) excludes 0 on the positive side
         strict = w_lt.status == "proved" and g_lt.status == "proved" and not (
             (wg - ww).contains(0) or (gw - gg).contains(0))
@@ -254,7 +293,8 @@ def _minimisers(ctx: RunContext) -> EvidenceResult:
                  f"strictly beaten on the other objective (arb)" if cex else "; ".join(undecided)),
         tables=[Table(["instance", "sigma", "M_G (argmin G)", "M_W (argmin W)", "max |M_G - M_W|",
                        "W(M_G) - W(M_W)", "G(M_W) - G(M_G)", "||grad W(M_G)||", "inf W over conv(X)^K > W(M_W)"],
-                      rows, "KR-S32-GW: minimisers of G_sigma and W_sigma (arb balls, midpoints shown)")])
+                      rows, "KR-S32-GW: minimisers of G_sigma and W_sigma (arb balls, midpoints shown)")],
+        data={"certificates": certs.entries})
 
 
 EVIDENCE.derivation("objectives-and-gradients", "instead", theory.kr_s32_gw)

@@ -185,10 +185,12 @@ EVIDENCE.derivation("uniform-rate-lambert-w", "sharper", theory.kr_t1_limsup_sha
                                "(Lloyd fixed points and arbitrary centroids), sigma down to Delta/1000 "
                                "where float64 underflows")
 def _limsup_certified(ctx: RunContext) -> EvidenceResult:
+    from ..evidence.certificate import CertificateWriter
     from ..numerics.certify import certify_limsup
     from ..numerics.lloyd_instances import certified_instances
 
     rows, bad, status = [], [], "passed"
+    certs = CertificateWriter(ctx, "KR-T1-limsup", "arb-certificates")
     cases = []
     for name, inst in certified_instances():
         Mshift = [[v + Fraction(k + 1, 3) for v in row] for k, row in enumerate(inst.M_exact)]
@@ -196,7 +198,9 @@ def _limsup_certified(ctx: RunContext) -> EvidenceResult:
             cases.append((f"{name} at M*", inst.X_exact, inst.M_exact, inst.delta * fr))
             cases.append((f"{name} at M*+shift", inst.X_exact, Mshift, inst.delta * fr))
     for label, X, M, sigma in cases:
-        for d in certify_limsup(X, M, sigma):
+        decs = certify_limsup(X, M, sigma)
+        certs.add(f"{label}, sigma = {sigma}", {"X": X, "M": M, "sigma": sigma}, decs)
+        for d in decs:
             rows.append([label, f"{float(sigma):.4g}", d.name, d.status, d.prec, f"{d.ratio:.4g}"])
             if d.status == "disproved":
                 status = "failed"
@@ -206,7 +210,8 @@ def _limsup_certified(ctx: RunContext) -> EvidenceResult:
     return EvidenceResult(status=status, examples=len(rows), counterexample="; ".join(bad) or None,
                           summary=f"{len(rows)} inequalities decided",
                           tables=[Table(["case", "sigma", "inequality", "status", "prec", "rhs/lhs"], rows,
-                                        "arb certificates of the uniform limsup bound")])
+                                        "arb certificates of the uniform limsup bound")],
+                          data={"certificates": certs.entries})
 
 
 def _extremal_tol(k: int) -> float:
@@ -235,11 +240,16 @@ def _limsup_sharp(ctx: RunContext) -> EvidenceResult:
     from flint import arb
     from flint import ctx as fctx
 
+    from ..evidence.certificate import CertificateWriter
     from ..numerics.arb import arb_W_sigma
-    from ..numerics.certify import decide_le, limsup_bound
+    from ..numerics.certify import const_expr, decide_le, excess_expr, limsup_bound, limsup_bound_expr
 
     rows, bad, undecided = [], [], []
     ratios: dict[str, float] = {}
+    certs = CertificateWriter(ctx, "KR-T1-limsup", "arb-sharp-constant")
+    # the four decisions in kmrbf.recheck's language: (W-F0)/sigma, c_K = W0((K-1)/e), the uniform ratio
+    km1 = ["-", ["rows", "M"], 1]
+    e_w, e_c, e_r = ["/", excess_expr(), "sigma"], ["lambertw", ["/", km1, ["e"]]], ["/", excess_expr(), limsup_bound_expr()]
     for k in (2, 3, 4, 6):
         tol = _extremal_tol(k)
         for sigma in (Fraction(1), Fraction(1, 1000), Fraction(1, 10**6)):
@@ -256,13 +266,18 @@ def _limsup_sharp(ctx: RunContext) -> EvidenceResult:
                 return exc / s_b, c, exc / limsup_bound(1, k, sigma)
 
             pred = lambda p, k=k: (arb(k - 1) / arb.const_e()).lambertw() * arb.const_e() / (k - 1)  # noqa: E731
+            t = const_expr(tol)
             decs = [
-                decide_le(lambda p, f=parts: (abs(f(p)[0] - f(p)[1]), arb(tol)), "|(W-F0)/sigma - c_K| <= tol"),
-                decide_le(lambda p, f=parts: (f(p)[0], f(p)[1]), "(W-F0)/sigma <= c_K"),
+                decide_le(lambda p, f=parts: (abs(f(p)[0] - f(p)[1]), arb(tol)), "|(W-F0)/sigma - c_K| <= tol",
+                          statement=(["abs", ["-", e_w, e_c]], t)),
+                decide_le(lambda p, f=parts: (f(p)[0], f(p)[1]), "(W-F0)/sigma <= c_K", statement=(e_w, e_c)),
                 decide_le(lambda p, f=parts, g=pred: (abs(f(p)[2] - g(p)), arb(tol) * arb.const_e() / (k - 1)),
-                          "|(W-F0)/(N(K-1)sigma/e) - e c_K/(K-1)| <= tol e/(K-1)"),
-                decide_le(lambda p, f=parts: (f(p)[2], arb(1)), "(W-F0)/(N(K-1)sigma/e) <= 1"),
+                          "|(W-F0)/(N(K-1)sigma/e) - e c_K/(K-1)| <= tol e/(K-1)",
+                          statement=(["abs", ["-", e_r, ["/", ["*", e_c, ["e"]], km1]]], ["/", ["*", t, ["e"]], km1])),
+                decide_le(lambda p, f=parts: (f(p)[2], arb(1)), "(W-F0)/(N(K-1)sigma/e) <= 1", statement=(e_r, 1)),
             ]
+            certs.add(f"one point x = 0, K = {k}, sigma = {sigma}, q^2 = sigma(1 + W0((K-1)/e)) rounded",
+                      {"X": [[0] * (k - 1)], "M": M, "sigma": sigma}, decs)
             with fctx.workprec(200):
                 exc_s, c, ratio = parts(200)
             ratios[f"K={k}"] = float(ratio.mid())
@@ -282,4 +297,4 @@ def _limsup_sharp(ctx: RunContext) -> EvidenceResult:
                  else "; ".join(bad or undecided)),
         tables=[Table(["K", "sigma", "decision", "status", "prec"], rows,
                       "Sharp and uniform limsup bounds at the extremal instance (arb)")],
-        data={"uniform_ratio_at_extremal": ratios})
+        data={"uniform_ratio_at_extremal": ratios, "certificates": certs.entries})

@@ -133,11 +133,14 @@ def t3_arb(inst: Any, t: float) -> None:
     r"""Theorem 3 in arb ball arithmetic on exact rationals, down to :math:`\sigma\approx\Delta/1000`
     (where :math:`e^{-\Delta/\sigma}` underflows float64): the instance and global bounds are
     *proved*, and :math:`\hat\mu_k\ne\mu^*_k` is proved."""
+    from ..evidence.certificate import record
     from ..numerics.certify import certify_t3
 
     # a rational sigma inside the global range for certain (t <= 1), so every row is decided
     sigma = Fraction(t) * sigma_max_exact(inst)
     res = certify_t3(inst, sigma)
+    record(f"Lloyd fixed point N={inst.N}, K={inst.K}, D={inst.D}, Delta = {inst.delta}, sigma = {sigma}",
+           {"X": inst.X_exact, "M": inst.M_exact, "sigma": sigma}, res["decisions"] + [res["global_range"]])
     for d in res["decisions"]:
         if d.name.endswith("dev<=0"):
             continue  # not part of the claim: symmetric cells can have mu_hat_k = mu*_k exactly
@@ -175,8 +178,19 @@ def _t3_certs(paper_only: bool) -> list[Any]:
         for fr in (Fraction(1, 2), Fraction(1, 10), Fraction(1, 100), Fraction(1, 1000)):
             res = certify_t3(inst, inst.delta * fr)
             keep = [d for d in res["decisions"] if ("[sharper]" in d.name) != paper_only]
-            out.append((name, inst, fr, {"decisions": keep, "rate": res["rate"]}))
+            out.append((name, inst, fr, {"decisions": keep, "rate": res["rate"], "global_range": res["global_range"]}))
     return out
+
+
+def _write_certs(ctx: RunContext, evidence: str, certs: Any, paper_only: bool) -> list[dict[str, Any]]:
+    """One certificate per (instance, sigma): its decided rows (and, for the paper's, the global bound's range)."""
+    from ..evidence.certificate import CertificateWriter
+
+    w = CertificateWriter(ctx, "KR-T3", evidence)
+    for name, inst, fr, res in certs:
+        decs = res["decisions"] + ([res["global_range"]] if paper_only else [])
+        w.add(f"{name}, sigma = Delta x {fr}", {"X": inst.X_exact, "M": inst.M_exact, "sigma": inst.delta * fr}, decs)
+    return w.entries
 
 
 @EVIDENCE.register(kind="certified", name="arb-certificates", role="paper",
@@ -185,6 +199,7 @@ def _t3_certs(paper_only: bool) -> list[Any]:
 def _t3_certified(ctx: RunContext) -> EvidenceResult:
     certs = _t3_certs(paper_only=True)
     rows, status, bad = _fixed_rows(certs)
+    written = _write_certs(ctx, "arb-certificates", certs, paper_only=True)
     rate_rows = [[name, str(fr), k, str(inst.delta_k[k]), r] for name, inst, fr, res in certs
                  for k, r in enumerate(res["rate"])]
     return EvidenceResult(
@@ -195,17 +210,20 @@ def _t3_certified(ctx: RunContext) -> EvidenceResult:
                       "soft centroid provably moved)"),
                 Table(["instance", "sigma/Delta", "k", "Delta_k", "sigma log dev_k + Delta_k"], rate_rows,
                       "True rate: enclosure of sigma*log||mu_hat_k - mu*_k|| + Delta_k (tends to 0)")],
-        data={"rates": rate_rows})
+        data={"rates": rate_rows, "certificates": written})
 
 
 @EVIDENCE.register(kind="certified", name="arb-per-cell-certificates", role="sharper",
                    description="arb proves the per-cell bound eps_k A_k/(n_k(1-(K-1)eps_k)) on the fixed instances")
 def _t3_certified_sharp(ctx: RunContext) -> EvidenceResult:
-    rows, status, bad = _fixed_rows(_t3_certs(paper_only=False))
+    certs = _t3_certs(paper_only=False)
+    rows, status, bad = _fixed_rows(certs)
+    written = _write_certs(ctx, "arb-per-cell-certificates", certs, paper_only=False)
     return EvidenceResult(status=status, examples=len(rows), counterexample="; ".join(bad) or None,
                           summary=f"{len(rows)} per-cell bounds decided",
                           tables=[Table(["instance", "sigma/Delta", "inequality", "status", "prec",
-                                         "bound/dev"], rows, "per-cell bound, arb")])
+                                         "bound/dev"], rows, "per-cell bound, arb")],
+                          data={"certificates": written})
 
 
 def _pairs() -> list[tuple[str, Any]]:
@@ -227,17 +245,25 @@ def _t3_attained(ctx: RunContext) -> EvidenceResult:
     from flint import arb
     from flint import ctx as fctx
 
+    from ..evidence.certificate import CertificateWriter
     from ..numerics.arb import exact_matrix
-    from ..numerics.certify import decide_le, deviation_sq_fixed_point, t3_bound_balls
+    from ..numerics.certify import decide_le, deviation_sq_expr, deviation_sq_fixed_point, t3_bound_balls, t3_bound_expr
 
     rows, bad, undecided = [], [], []
     worst = {"dev/instance": 0.0, "dev/per-cell": 0.0, "dev/global": 0.0}
+    certs = CertificateWriter(ctx, "KR-T3", "bounds-attained")
+    # the decisions in kmrbf.recheck's language: eps = e^{-Delta/sigma}, 1 - 2 eps, 4(1 - eps)
+    e_eps = ["exp", ["neg", ["/", ["Delta", "X", "M"], "sigma"]]]
+    e_low, e_4 = ["-", 1, ["*", 2, e_eps]], ["*", 4, ["-", 1, e_eps]]
     for name, inst in _pairs():
         Xq, Mq = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact)
         lab = [int(v) for v in inst.labels]
         for fr in (Fraction(1, 10), Fraction(1, 100), Fraction(1, 1000)):
             sigma = inst.delta * fr
+            decided = []
             for k in range(inst.K):
+                e_dev, e_inst, e_cell, e_glob = (deviation_sq_expr(k), t3_bound_expr("instance", k),
+                                                 t3_bound_expr("per_cell", k), t3_bound_expr("global", k))
                 def parts(p: int, k: int = k, sigma: Fraction = sigma) -> tuple[Any, dict[str, Any], Any]:
                     eps = (-arb(inst.delta.numerator) / inst.delta.denominator
                            / (arb(sigma.numerator) / sigma.denominator)).exp()
@@ -248,15 +274,19 @@ def _t3_attained(ctx: RunContext) -> EvidenceResult:
 
                 checks = [
                     ("(1-2eps) instance <= dev", lambda p: (sq((1 - 2 * parts(p)[2]) * parts(p)[1]["instance"]),
-                                                             parts(p)[0])),
-                    ("dev <= instance", lambda p: (parts(p)[0], sq(parts(p)[1]["instance"]))),
+                                                             parts(p)[0]),
+                     (["sq", ["*", e_low, e_inst]], e_dev)),
+                    ("dev <= instance", lambda p: (parts(p)[0], sq(parts(p)[1]["instance"])), (e_dev, ["sq", e_inst])),
                     ("(1-2eps) per-cell <= dev", lambda p: (sq((1 - 2 * parts(p)[2]) * parts(p)[1]["per_cell"]),
-                                                             parts(p)[0])),
+                                                             parts(p)[0]),
+                     (["sq", ["*", e_low, e_cell]], e_dev)),
                     ("(1-2eps)/(4(1-eps)) global <= dev",
                      lambda p: (sq((1 - 2 * parts(p)[2]) / (4 * (1 - parts(p)[2])) * parts(p)[1]["global"]),
-                                parts(p)[0])),
+                                parts(p)[0]),
+                     (["sq", ["*", ["/", e_low, e_4], e_glob]], e_dev)),
                     ("dev <= global/(4(1-eps))", lambda p: (parts(p)[0],
-                                                            sq(parts(p)[1]["global"] / (4 * (1 - parts(p)[2]))))),
+                                                            sq(parts(p)[1]["global"] / (4 * (1 - parts(p)[2])))),
+                     (e_dev, ["sq", ["/", e_glob, e_4]])),
                 ]
                 with fctx.workprec(256):
                     dev2, b, _ = parts(256)
@@ -266,14 +296,17 @@ def _t3_attained(ctx: RunContext) -> EvidenceResult:
                               "dev/global": float((dev / b["global"]).mid())}
                 for key, v in ratios.items():
                     worst[key] = max(worst[key], v)
-                for label, compute in checks:
-                    d = decide_le(compute, label)
+                for label, compute, statement in checks:
+                    d = decide_le(compute, f"k={k}: {label}", statement=statement)
+                    decided.append(d)
                     rows.append([name, str(fr), k, label, d.status, d.prec,
                                  f"{ratios['dev/instance']:.12g}", f"{ratios['dev/global']:.12g}"])
                     if d.status == "disproved":
                         bad.append(f"{name} k={k} sigma=Delta*{fr}: {label} disproved ({d.lhs} vs {d.rhs})")
                     elif d.status == "undecided":
                         undecided.append(f"{name} k={k} sigma=Delta*{fr}: {label} undecided")
+            certs.add(f"{name} (two singleton cells), sigma = Delta x {fr}",
+                      {"X": inst.X_exact, "M": inst.M_exact, "sigma": sigma}, decided)
     # the float64 formulas of the properties (t3_bounds), same instances: the ratios are the closed forms
     # (1-eps)/(1+eps) (instance, per-cell) and 1/(4(1+eps)) (global), up to the soft centroid's rounding bound
     for name, inst in _pairs():
@@ -300,7 +333,7 @@ def _t3_attained(ctx: RunContext) -> EvidenceResult:
         tables=[Table(["instance", "sigma/Delta", "k", "decision", "status", "prec", "dev/instance or measured",
                        "dev/global or closed form"], rows,
                       "Theorem 3's bounds at the extremal instances (arb decisions, then the float64 formulas)")],
-        data={"max_ratio": worst})
+        data={"max_ratio": worst, "certificates": certs.entries})
 
 
 def leading_coefficient(inst: Any, k: int) -> float:

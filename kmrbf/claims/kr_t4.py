@@ -172,13 +172,23 @@ def _t4_certs() -> list[tuple[str, Any, float, Fraction, dict[str, Any], list[An
     return out
 
 
+def _case(name: str, inst: Any, a: float, fr: Fraction) -> tuple[str, dict[str, Any]]:
+    """The certificate case line and exact instance of one (instance, alpha, sigma) of :func:`_t4_certs`."""
+    return (f"{name}, alpha = {a}, sigma = (alpha-1)Delta x {fr}",
+            {"X": inst.X_exact, "M": inst.M_exact, "sigma": (Fraction(a) - 1) * inst.delta * fr})
+
+
 @EVIDENCE.register(kind="certified", name="arb-C-sigma", role="paper",
                    description="arb proves ||mu_hat^(alpha)_k - mu*_k|| <= C sigma, C = diam/((alpha-1)Delta), "
                                "on three fixed instances, alpha in {1.25, 1.5, 2, 3}, sigma = (alpha-1)Delta x "
                                "{1/1000, 1, 3/2, 4}")
 def _t4_certified(ctx: RunContext) -> EvidenceResult:
+    from ..evidence.certificate import CertificateWriter
+
     rows, bad, status = [], [], "passed"
+    certs = CertificateWriter(ctx, "KR-T4", "arb-C-sigma")
     for name, inst, a, fr, _, decs in _t4_certs():
+        certs.add(*_case(name, inst, a, fr), [d for d in decs if "C*sigma" in d.name])
         for d in decs:
             if "C*sigma" not in d.name:
                 continue
@@ -192,7 +202,8 @@ def _t4_certified(ctx: RunContext) -> EvidenceResult:
                           summary=f"{len(rows)} C-sigma bounds decided",
                           tables=[Table(["instance", "alpha", "sigma/((alpha-1)Delta)", "inequality",
                                          "status", "prec", "C sigma/dev"], rows,
-                                        "Theorem 4 with explicit C (arb); C sigma/dev = inf where dev = 0")])
+                                        "Theorem 4 with explicit C (arb); C sigma/dev = inf where dev = 0")],
+                          data={"certificates": certs.entries})
 
 
 @EVIDENCE.register(kind="certified", name="exact-one-hot", role="sharper",
@@ -207,8 +218,12 @@ def _t4_exact_cert(ctx: RunContext) -> EvidenceResult:
     # A "did not move" decision that arb disproves below the threshold, or a one-hot row above
     # it, contradicts the prediction (failed); anything not decided either way is undecided,
     # never passed.
+    from ..evidence.certificate import CertificateWriter
+
     rows, bad, undecided = [], [], []
+    certs = CertificateWriter(ctx, "KR-T4", "exact-one-hot")
     for name, inst, a, fr, ex, decs in _t4_certs():
+        certs.add(*_case(name, inst, a, fr), [ex["decision"]] + [d for d in decs if "did not move" in d.name])
         below = fr <= 1
         moved = [d.status for d in decs if "did not move" in d.name]
         any_moved = any(s == "disproved" for s in moved)
@@ -234,7 +249,8 @@ def _t4_exact_cert(ctx: RunContext) -> EvidenceResult:
         tables=[Table(["instance", "alpha", "sigma/((alpha-1)Delta)", "one-hot (exact rational)",
                        "one-hot (arb responsibilities)", "arb balls are the exact points", "moved (arb)",
                        "as predicted"], rows,
-                      "Exactness of the entmax soft centroids")])
+                      "Exactness of the entmax soft centroids")],
+        data={"certificates": certs.entries})
 
 
 @EVIDENCE.register(kind="experiment", name="best-constant", role="sharper",

@@ -158,13 +158,17 @@ def _q(v: Fraction) -> Any:
                                "Exact rational one-hot test and arb soft centroids at sigma = (alpha-1)Delta x "
                                "{1, 1/10, 1/1000} on the three fixed instances")
 def _first_order(ctx: RunContext) -> EvidenceResult:
+    from ..evidence.certificate import CertificateWriter
     from ..numerics.certify import certify_entmax_exact
 
     rows, zero, undecided = [], [], []
+    certs = CertificateWriter(ctx, "KR-T4-rate", "first-order-deviation")
     for name, inst in _instances():
         for fr in _FRACS:
             sigma = Fraction(1, 2) * Fraction(inst.delta) * fr
             ex = certify_entmax_exact(inst, sigma, Fraction(3, 2))
+            certs.add(f"{name}, alpha = 3/2, sigma = (alpha-1)Delta x {fr}",
+                      {"X": inst.X_exact, "M": inst.M_exact, "sigma": sigma}, [ex["decision"]])
             exact = ex["one_hot"] and (ex["exact_in_arb"] or ex["one_hot_in_arb"])
             rows.append([name, str(fr), f"{float(sigma):.6g}", ex["one_hot"], ex["exact_in_arb"],
                          "0 (exact)" if exact else "> 0 or undecided"])
@@ -191,7 +195,8 @@ def _first_order(ctx: RunContext) -> EvidenceResult:
                  f"with sigma <= (alpha-1)Delta: the deviation is 0, faster than any power of sigma"),
         tables=[Table(["instance", "sigma/((alpha-1)Delta)", "sigma", "one-hot (exact rational)",
                        "arb centroids are the exact points", "deviation"], rows,
-                      "KR-T4-rate: entmax-1.5 deviation below the one-hot threshold")])
+                      "KR-T4-rate: entmax-1.5 deviation below the one-hot threshold")],
+        data={"certificates": certs.entries})
 
 
 @EVIDENCE.register(kind="certified", name="softmax-strictly-faster", role="paper",
@@ -201,10 +206,13 @@ def _first_order(ctx: RunContext) -> EvidenceResult:
 def _softmax_faster(ctx: RunContext) -> EvidenceResult:
     from flint import arb, ctx as fctx
 
+    from ..evidence.certificate import CertificateWriter
     from ..numerics.arb import exact_matrix
-    from ..numerics.certify import certify_entmax_exact, decide_le, deviation_sq, deviation_sq_fixed_point
+    from ..numerics.certify import (certify_entmax_exact, decide_le, deviation_sq, deviation_sq_expr,
+                                    deviation_sq_fixed_point)
 
     rows, bad, undecided = [], [], []
+    certs = CertificateWriter(ctx, "KR-T4-rate", "softmax-strictly-faster")
     for name, inst in _instances():
         Xq, Mq = exact_matrix(inst.X_exact), exact_matrix(inst.M_exact)
         lab = [int(v) for v in inst.labels]
@@ -212,15 +220,17 @@ def _softmax_faster(ctx: RunContext) -> EvidenceResult:
             sigma = Fraction(1, 2) * Fraction(inst.delta) * fr
             sq = _q(sigma)
             # softmax: max_k deviation, proved > 0 (dev^2 <= 0 disproved)
-            soft = []
+            soft, decided = [], []
             for k in range(inst.K):
                 dec = decide_le(lambda p, k=k: (deviation_sq_fixed_point(Xq, Mq, lab, sq, k, p), arb(0)),
-                                f"softmax k={k}: dev<=0", max_prec=4096)
+                                f"softmax k={k}: dev<=0", max_prec=4096, statement=(deviation_sq_expr(k), 0))
+                decided.append(dec)
                 with fctx.workprec(dec.prec):
                     soft.append((dec.status, deviation_sq_fixed_point(Xq, Mq, lab, sq, k, dec.prec).sqrt()))
             below = fr <= 1
             if below:
                 ex = certify_entmax_exact(inst, sigma, Fraction(3, 2))
+                decided.append(ex["decision"])
                 ent_zero = ex["one_hot"] and (ex["exact_in_arb"] or ex["one_hot_in_arb"])
                 ent = "0 (exact)" if ent_zero else "not exact"
             else:
@@ -228,6 +238,8 @@ def _softmax_faster(ctx: RunContext) -> EvidenceResult:
                     ent = max((deviation_sq(Xq, Mq, sq, k, _q(Fraction(3, 2)), 256).sqrt() for k in range(inst.K)),
                               key=lambda b: b.mid()).str(5, radius=False)
                 ent_zero = False
+            certs.add(f"{name}, sigma = (alpha-1)Delta x {fr}, alpha = 3/2 (softmax deviation; entmax-1.5 one-hot test)",
+                      {"X": inst.X_exact, "M": inst.M_exact, "sigma": sigma}, decided)
             kmax = max(range(inst.K), key=lambda k: soft[k][1].mid())
             soft_pos = all(s == "disproved" for s, _ in soft)
             soft_txt = soft[kmax][1].str(5, radius=False)
@@ -251,7 +263,8 @@ def _softmax_faster(ctx: RunContext) -> EvidenceResult:
                  "slower, not faster, at every such sigma" if bad else "; ".join(undecided)),
         tables=[Table(["instance", "sigma/((alpha-1)Delta)", "sigma", "softmax max_k deviation (arb)",
                        "entmax-1.5 max_k deviation", "smaller deviation"], rows,
-                      "KR-T4-rate: softmax against entmax-1.5 deviations from M* (arb balls; midpoints shown)")])
+                      "KR-T4-rate: softmax against entmax-1.5 deviations from M* (arb balls; midpoints shown)")],
+        data={"certificates": certs.entries})
 
 
 EVIDENCE.derivation("two-logit-order", "instead", theory.kr_t4_rate_order)

@@ -161,6 +161,7 @@ def t5_arb(row: tuple[np.ndarray, int, float], alpha: float, t: float) -> None:
     from flint import arb
     from flint import ctx as fctx
 
+    from ..evidence.certificate import record
     from ..numerics.arb import arb_entmax
     from ..numerics.certify import decide_le
 
@@ -189,12 +190,19 @@ def t5_arb(row: tuple[np.ndarray, int, float], alpha: float, t: float) -> None:
         bound = (-arb(gq.numerator) / gq.denominator).exp() * (len(d) - ties) / ties
         return off, bound
 
+    # in kmrbf.recheck's language: the off-tie softmax mass of the row d and (K-t)e^{-g/sigma}/t
+    mass = ["row_offtie_mass", "d", "sigma", 1]
+    t_ = ["row_ties", "d"]
+    bound = ["/", ["*", ["-", ["cols", "d"], t_], ["exp", ["neg", ["/", ["row_gap", "d"], "sigma"]]]], t_]
     # off < bound strictly but only by a factor 1/(1 + O(e^{-g/sigma})): adaptive precision
-    dec = decide_le(mass_and_bound, "off-tie mass <= (K-t)e^{-g/sigma}/t")
+    dec = decide_le(mass_and_bound, "off-tie mass <= (K-t)e^{-g/sigma}/t", statement=(mass, bound))
+    pos = decide_le(lambda prec: (mass_and_bound(prec)[0], arb(0)), "off-tie mass <= 0", statement=(mass, 0))
+    record(f"tied row of K={len(d)} squared distances, t={ties} ties, softmax, sigma = {sigma}",
+           {"d": [[Fraction(float(v)) for v in d]], "sigma": sigma}, [dec, pos])
     if dec.status == "undecided":
         raise Undecided(f"{dec.name}: undecided ({dec.lhs} vs {dec.rhs})")
     assert dec.status == "proved", f"{dec.name}: {dec.status} ({dec.lhs} vs {dec.rhs})"
-    dec = decide_le(lambda prec: (mass_and_bound(prec)[0], arb(0)), "off-tie mass <= 0")
+    dec = pos
     if dec.status == "undecided":
         raise Undecided(f"{dec.name}: undecided ({dec.lhs})")
     assert dec.status == "disproved", f"off-tie mass not proved > 0: {dec.status} ({dec.lhs})"

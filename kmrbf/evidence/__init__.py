@@ -11,6 +11,7 @@
 :mod:`~kmrbf.evidence.concentration`  how close a softmax row is to its zero-temperature limit
 :mod:`~kmrbf.evidence.datasets`    bundled scikit-learn data sets, standardised
 :mod:`~kmrbf.evidence.vf_tables`   VF Tables 1/2 as published, the author-protocol 5-fold runner, the paired-fold rule
+:mod:`~kmrbf.evidence.certificate` the arb certificates evidence writes (re-verified by :mod:`kmrbf.recheck`)
 =================================  ==========================================================================================
 
 Imports run one way: this package imports :mod:`kmrbf.numerics`, :mod:`kmrbf.theory`

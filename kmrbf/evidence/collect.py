@@ -26,6 +26,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from .certificate import recording
 from .model import Evidence, EvidenceResult, Kind, Role, RunContext, source_hash
 from .property import run_property
 from .symbolic import derivation_evidence
@@ -138,7 +139,10 @@ class EvidenceList(Sequence[Evidence]):
                     scaled = max(minimum, round(fraction * ctx.profile.max_examples))
                     ctx = dataclasses.replace(
                         ctx, profile=dataclasses.replace(ctx.profile, max_examples=scaled))
-                res = run_property(check, strategies, ctx, examples=examples)
+                with recording(ctx, self.claim_id, name) as certs:   # what the check records (arb decisions)
+                    res = run_property(check, strategies, ctx, examples=examples)
+                if certs is not None and certs.entries:
+                    res.data["certificates"] = certs.entries
                 res.data["strategy"] = strategy_summary
                 if fraction is not None:
                     res.data["max_examples"] = ctx.profile.max_examples

@@ -61,13 +61,14 @@ def _contiguous(X: Any, M: Any) -> tuple[Any, Any]:
 
 
 def _fast_soft_stats(X: Any, M: Any, sigma: float, alpha: float, xp: Any,
-                     chunk: int) -> tuple[Any, Any, Any, Any, Any]:
+                     chunk: int, objective: bool = True) -> tuple[Any, Any, Any, Any, Any]:
     """``(S, T, W, F0, G)`` of :func:`_soft_stats_reference` by the fastest kernel for ``xp``
-    (compiled for NumPy, torch-native for torch, the reference otherwise)."""
+    (compiled for NumPy, torch-native for torch, the reference otherwise).  With
+    ``objective=False`` a kernel may skip ``W`` and ``G`` (returning None)."""
     if _compiled_applies(xp, alpha, int(X.shape[0]), int(M.shape[0])):
         from ..compiled._kernels import _soft_stats_compiled
 
-        return _soft_stats_compiled(*_contiguous(X, M), sigma, alpha)
+        return _soft_stats_compiled(*_contiguous(X, M), sigma, alpha, objective=objective)
     if is_torch_namespace(xp) and _torch_native() is not None:
         return _torch_native()._soft_stats_torch(X, M, sigma, alpha, chunk)
     return _soft_stats_reference(X, M, sigma, alpha, xp, chunk)
@@ -102,7 +103,7 @@ def _soft_centroids(X: Any, M: Any, sigma: float, alpha: float, xp: Any, chunk: 
     :math:`S'_k,T'_k` from :func:`_shifted_soft_stats` instead; then a cluster is empty only
     when all its responsibilities are exact zeros (never for softmax).
     """
-    S, T, _, _, _ = _fast_soft_stats(X, M, sigma, alpha, xp, chunk)
+    S, T, _, _, _ = _fast_soft_stats(X, M, sigma, alpha, xp, chunk, objective=False)
     s = _max_abs(X, xp)
     scale = min(1.0, s) if s > 0.0 else 1.0
     weak = S * scale < float(X.shape[0]) * UNDERFLOW_GUARD

@@ -240,11 +240,12 @@ def _tau_f(cand, m, t, beta, ipow):
 
 
 @nb.njit(nogil=True, cache=True)
-def _row_tau(d, dmin, sigma, cut, r, cand, idx, srt, alpha):
+def _row_tau(d, dmin, sigma, cut, r, cand, idx, srt, jpow, alpha):
     """entmax-``alpha`` of the row's gap-first logits: the threshold :math:`\\tau` of
     :func:`kmrbf.numerics._kernels._entmax_tau_base` (``x = (alpha-1) z``,
     :math:`\\sum_j(x_j-\\tau)_+^{1/(\\alpha-1)}=1`), bracketed in ``[-1, -K^{1-alpha}]``
-    and narrowed until ``lo`` and ``hi`` are adjacent floats with ``f(lo) >= 0 > f(hi)``
+    (``jpow[j] = (j+1)^(1-alpha)`` gives the lower end
+    :math:`\\max_j x_{(j)}-j^{1-\\alpha}`), narrowed until ``lo`` and ``hi`` are adjacent floats with ``f(lo) >= 0 > f(hi)``
     (the reference's stopping rule), by safeguarded Newton steps instead of halvings:
     a Newton point outside the bracket is replaced by the midpoint, and a step that does
     not move is replaced by one ulp towards the other end.  Returns the number of
@@ -261,7 +262,7 @@ def _row_tau(d, dmin, sigma, cut, r, cand, idx, srt, alpha):
     _sort_desc(srt, m)
     lo = -1.0
     for i in range(m):
-        lo = max(lo, srt[i] - float(i + 1) ** (-am1))
+        lo = max(lo, srt[i] - jpow[i])
     lo = min(lo, hi)
     p = lo
     fp, dfp = _tau_f(cand, m, p, beta, ipow)
@@ -347,28 +348,17 @@ def _block_logits(X, s, b, M, center, McT, mn, xc, xn, d, z, dmin, sigma):
 
 
 @nb.njit(nogil=True, cache=True)
-def _accumulate_T(X, s, b, r, T, tb, dense):
-    """``T += r[:b]^T X[s:s+b]``: one GEMM when ``dense``, else row by row over the
-    nonzero entries (entmax / sparsemax supports, typically a few per row)."""
-    k, dim = T.shape
-    if dense:
-        np.dot(r[:b].T, X[s:s + b], tb)
-        T += tb
-        return
-    for i in range(b):
-        ri = r[i]
-        for j in range(k):
-            w = ri[j]
-            if w != 0.0:
-                Tj = T[j]
-                for t in range(dim):
-                    Tj[t] += w * X[s + i, t]
+def _gemm_accumulate(X, s, b, r, T, tb):
+    """``T += r[:b]^T X[s:s+b]`` by one GEMM."""
+    np.dot(r[:b].T, X[s:s + b], tb)
+    T += tb
 
 
 @nb.njit(nogil=True, cache=True)
-def _block_softmax_normalise(b, d, e, dmin, sigma, S, scal):
+def _block_softmax_normalise(b, d, e, dmin, sigma, S, scal, objective):
     """Normalise the exponentials ``e[:b]`` to responsibilities (in place) and accumulate
-    ``S`` and ``scal = [W, F0, G]`` (the caller adds ``e[:b]^T X_b`` to ``T``)."""
+    ``S`` and ``scal = [W, F0, G]`` (``W`` and ``G`` only when ``objective``; the caller adds
+    ``e[:b]^T X_b`` to ``T``)."""
     k = d.shape[1]
     rd = np.empty(k)
     for i in range(b):
@@ -380,9 +370,10 @@ def _block_softmax_normalise(b, d, e, dmin, sigma, S, scal):
             ei[j] = r
             S[j] += r
             rd[j] = r * di[j]
-        scal[0] += _psum(rd, 0, k)
         scal[1] += dmin[i]
-        scal[2] += dmin[i] - sigma * math.log(tot)
+        if objective:
+            scal[0] += _psum(rd, 0, k)
+            scal[2] += dmin[i] - sigma * math.log(tot)
 
 
 @nb.njit(nogil=True, cache=True)
@@ -398,6 +389,10 @@ def _group_stats(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal, 
     cand = np.empty(k)
     srt = np.empty(k)
     idx = np.empty(k, dtype=np.int64)
+    wide = np.empty(BLOCK, dtype=np.bool_)
+    jpow = np.empty(k)
+    for j in range(k):
+        jpow[j] = float(j + 1) ** (1.0 - alpha)
     tb = np.empty((k, dim))
     scale = 0.5 if mode == MODE_ENTMAX15 else (alpha - 1.0 if mode == MODE_TAU else 1.0)
     # d - dmin >= cut  =>  (d - dmin)/sigma * scale >= 1 (rounded): never a candidate; with
@@ -408,7 +403,7 @@ def _group_stats(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal, 
     for c in range(c0, c1):
         s = c * BLOCK
         b = min(BLOCK, n - s)
-        nnz = 0
+        n_wide = 0
         _block_distances(X, s, b, M, center, McT, mn, xc, xn, d)
         for i in range(b):
             di = d[i]
@@ -425,7 +420,7 @@ def _group_stats(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal, 
                 continue
             ri = r[i]
             if mode == MODE_TAU:
-                m = _row_tau(di, dmin, sigma, cut, ri, cand, idx, srt, alpha)
+                m = _row_tau(di, dmin, sigma, cut, ri, cand, idx, srt, jpow, alpha)
             else:
                 m = _row_sparse(di, dmin, sigma, cut, ri, cand, idx, srt, mode)
             w = 0.0
@@ -433,10 +428,25 @@ def _group_stats(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal, 
                 j = idx[q]
                 S[j] += ri[j]
                 w += ri[j] * di[j]
-            nnz += m
             scal[0] += w
-        if mode != MODE_HARD:
-            _accumulate_T(X, s, b, r, T, tb, 4 * nnz > b * k)
+            # a narrow support (the usual case) goes into T now, entry by entry; a wide one
+            # stays in r for one GEMM over the block's wide rows
+            wide[i] = 4 * m > k
+            if wide[i]:
+                n_wide += 1
+            else:
+                xi = X[s + i]
+                for q in range(m):
+                    j = idx[q]
+                    wj = ri[j]
+                    Tj = T[j]
+                    for t in range(dim):
+                        Tj[t] += wj * xi[t]
+        if n_wide:
+            for i in range(b):
+                if not wide[i]:
+                    r[i, :] = 0.0
+            _gemm_accumulate(X, s, b, r, T, tb)
 
 
 # ----------------------------------------------------------------------------- driver
@@ -513,7 +523,7 @@ def _mode(alpha: float) -> int:
 
 
 def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
-         threads: int | None = None):
+         threads: int | None = None, objective: bool = True):
     n, dim = X.shape
     k = M.shape[0]
     center = M.mean(axis=0)
@@ -545,7 +555,7 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
             b = min(rows, hi - s)
             _block_logits(X, s, b, M, center, McT, mn, xc, xn, d, z, dmin, sigma)
             np.exp(z[:b], out=z[:b])
-            _block_softmax_normalise(b, d, z, dmin, sigma, S[g], scal[g])
+            _block_softmax_normalise(b, d, z, dmin, sigma, S[g], scal[g], objective)
             # NumPy's GEMM for the transposed product (faster here than numba's np.dot)
             np.dot(z[:b].T, X[s:s + b], out=tb)
             T[g] += tb
@@ -567,15 +577,19 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
 
 
 def _soft_stats_compiled(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float,
-                         threads: int | None = None):
+                         threads: int | None = None, objective: bool = True):
     r"""``(S, T, W, F0, G)`` of one soft step (``G`` is None unless ``alpha == 1``).
 
     ``X`` (N, D) and ``M`` (K, D) validated float64 C-contiguous NumPy arrays;
     ``alpha`` 1, 1.5, 2 or :math:`\alpha-1\ge` :data:`~kmrbf.numerics._kernels.LOG1P_ALPHA_GAP`.
-    ``threads`` overrides the thread count (tests).
+    ``threads`` overrides the thread count (tests).  With ``objective=False`` the softmax
+    path skips :math:`W` and :math:`G` (a log per row; a soft-centroid step does not need
+    them) and returns None for both.
     """
     mode = _mode(alpha)
-    S, T, scal, _ = _run(X, M, float(sigma), float(alpha), mode, threads)
+    S, T, scal, _ = _run(X, M, float(sigma), float(alpha), mode, threads, objective)
+    if mode == MODE_SOFTMAX and not objective:
+        return S, T, None, scal[1], None
     return S, T, scal[0], scal[1], (scal[2] if mode == MODE_SOFTMAX else None)
 
 

@@ -39,6 +39,11 @@ def test_hull_bound_proves_below_the_corner_value_and_not_above():
     X = [Fraction(-1), Fraction(1)]
     res = hull_lower_bound(X, 2, Fraction(1), arb(corner) * arb("0.98"))
     assert res["status"] == "proved" and res["lower"] <= corner
+    # the accepted boxes tile the hull [-1, 1]^2 (what the certificate hands to kmrbf.recheck), and the
+    # smallest lower bound is attained by `lowest`
+    leaves = res["leaves"]
+    assert sum((b[0][1] - b[0][0]) * (b[1][1] - b[1][0]) for b in leaves) == 4 and res["lowest"] in leaves
+    assert float(res["lower_ball"].mid()) == res["lower"] and len(leaves) <= res["boxes"]
     # above the infimum nothing can be proved: the search gives up instead of passing
     res = hull_lower_bound(X, 2, Fraction(1), arb(corner) * arb("1.02"), max_boxes=300)
     assert res["status"] == "undecided" and res["boxes"] == 301

@@ -113,11 +113,14 @@ def test_exact_cert_names_its_undecided_rows(monkeypatch, tmp_path):
     summary says which row."""
     from types import SimpleNamespace
 
-    ex = {"one_hot": True, "one_hot_in_arb": False, "exact_in_arb": False}
+    ex = {"one_hot": True, "one_hot_in_arb": False, "exact_in_arb": False,
+          "decision": SimpleNamespace(name="one-hot", status="undecided")}
     dec = SimpleNamespace(name="k=0: did not move", status="undecided")
-    monkeypatch.setattr(kr_t4, "_t4_certs", lambda: [("fake", None, 1.5, Fraction(1, 2), ex, [dec])])
+    inst = from_partition(np.array([[0.0], [1.0], [10.0], [11.0]]), [0, 0, 1, 1])
+    monkeypatch.setattr(kr_t4, "_t4_certs", lambda: [("fake", inst, 1.5, Fraction(1, 2), ex, [dec])])
     res = _run("exact-one-hot", tmp_path)
     assert res.status == "undecided" and res.summary == "undecided: fake alpha=1.5 sigma/((a-1)Delta)=1/2"
+    assert res.data["certificates"] == []          # an undecided row certifies nothing
 
 
 def test_the_strategy_is_the_one_its_summary_describes():

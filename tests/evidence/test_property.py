@@ -108,3 +108,17 @@ def test_run_property_runs_pinned_examples_first(ctx):
 
     res = run_property(check, {"n": st.integers(0, 10)}, ctx, examples=[{"n": -7}])
     assert res.status == "failed" and seen[0] == -7 and "n=-7" in res.counterexample
+
+
+def test_every_project_module_is_imported_before_a_property_runs():
+    # Hypothesis draws constants from the local modules in sys.modules: the pool must not
+    # depend on what ran before, so run_property imports the whole project first
+    import sys
+
+    from kmrbf.evidence import property as prop
+    from kmrbf.importgraph import module_files
+
+    prop._import_every_project_module()
+    assert prop._POOL_READY
+    missing = [m for m in module_files() if m not in sys.modules and not m.startswith("kmrbf.torch")]
+    assert not missing, missing

@@ -191,3 +191,12 @@ def test_validation_does_not_copy_X():
     bad[123, 4] = -np.inf
     with pytest.raises(ValueError, match="found -inf"):
         check_instance(bad, X[:4])
+
+
+def test_objective_can_be_skipped_without_changing_the_statistics():
+    X, M = _data(3 * BLOCK, 3, 4, seed=11)
+    full = _soft_stats_compiled(X, M, 0.5, 1.0)
+    lean = _soft_stats_compiled(X, M, 0.5, 1.0, objective=False)
+    np.testing.assert_array_equal(lean[0], full[0])
+    np.testing.assert_array_equal(lean[1], full[1])
+    assert lean[2] is None and lean[4] is None and lean[3] == full[3]
