@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: report test check bench clean
+.PHONY: report test check bench notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,13 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/kmrbf bench
 
+# execute every notebooks/*.py with its full parameters; executed .ipynb and HTML in notebooks/build/
+notebooks: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[notebooks]'
+	$(BIN)/python notebooks/execute.py --out notebooks/build
+
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf report/build .kmrbf-cache
+	rm -rf report/build .kmrbf-cache notebooks/build

@@ -16,14 +16,14 @@ non-zero and the report lists them under "Testbed errors".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .evidence.model import Claim, EvidenceResult
 
 __all__ = ["VERDICTS", "Verdict", "RULES", "Rule", "aggregate_verdict", "testbed_errors", "rules_table",
-           "ClaimResult"]
+           "ClaimResult", "WEAK_VERDICTS", "weak_support"]
 
 Verdict = Literal["verified", "verified_sharper", "conditional", "refuted", "vacuous", "inconclusive"]
 VERDICTS: tuple[str, ...] = (
@@ -194,3 +194,61 @@ class ClaimResult:
             "seconds": self.seconds,
             "evidence": [r.to_dict() for r in self.results],
         }
+
+
+#: verdicts a claim cannot safely rest on: the paper's statement fails, never applies, holds only
+#: under a condition, or is not decided
+WEAK_VERDICTS: tuple[str, ...] = ("refuted", "vacuous", "conditional", "inconclusive")
+
+
+def weak_support(verdicts: Mapping[str, str], uses: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """For every claim, the claims it rests on -- directly or through others -- whose verdict is weak.
+
+    Claim ``A`` rests on ``B`` when ``B`` is in ``uses[A]`` (the paper's proof of ``A`` uses ``B``),
+    or ``A`` rests on a claim that rests on ``B``.  A weak verdict (:data:`WEAK_VERDICTS`) propagates
+    along these edges, also through claims that are themselves verified: a verified consequence of
+    a refuted lemma is flagged, its proof in the paper does not stand as written.  A used id whose
+    verdict is not in ``verdicts`` (not run) propagates nothing.
+
+    Parameters
+    ----------
+    verdicts : mapping
+        Claim id -> computed verdict.
+    uses : mapping
+        Claim id -> the ids it uses (the catalog's ``uses``).
+
+    Returns
+    -------
+    dict
+        Claim id (every key of ``verdicts``) -> the weak claims it rests on, in the order of
+        ``verdicts``; empty when it rests on none.
+
+    Raises
+    ------
+    ValueError
+        If ``uses`` has a cycle through the claims of ``verdicts``.
+
+    Examples
+    --------
+    >>> v = {"L1": "refuted", "T2": "verified", "T3": "verified", "T4": "verified"}
+    >>> weak_support(v, {"T2": ("L1",), "T3": ("T2",), "T4": ()})
+    {'L1': (), 'T2': ('L1',), 'T3': ('L1',), 'T4': ()}
+    """
+    order = {cid: i for i, cid in enumerate(verdicts)}
+    memo: dict[str, frozenset[str]] = {}
+
+    def below(cid: str, path: tuple[str, ...]) -> frozenset[str]:
+        if cid in path:
+            raise ValueError(f"uses has a cycle: {' -> '.join(path[path.index(cid):] + (cid,))}")
+        if cid not in memo:
+            found: set[str] = set()
+            for u in uses.get(cid, ()):
+                if u not in verdicts:
+                    continue
+                if verdicts[u] in WEAK_VERDICTS:
+                    found.add(u)
+                found |= below(u, path + (cid,))
+            memo[cid] = frozenset(found)
+        return memo[cid]
+
+    return {cid: tuple(sorted(below(cid, ()), key=order.__getitem__)) for cid in verdicts}

@@ -30,6 +30,8 @@ from kmrbf.verdict import ClaimResult
 from .render import (
     collect_environment,
     machine_info,
+    render_errata,
+    render_figures,
     render_run_info,
     render_verification,
     results_document,
@@ -119,7 +121,8 @@ def build_report(
 ) -> BuildResult:
     """Run the evidence of ``ids`` (all claims by default) and write the report into ``out_dir``.
 
-    Writes ``results.json``, ``run-info.tex`` and ``verification.tex`` (atomically),
+    Writes the figures the report draws (claim graphs, finding charts), ``errata-KR.md``,
+    ``errata-VF.md``, ``results.json``, ``run-info.tex`` and ``verification.tex`` (atomically),
     then ``verification.pdf`` if ``pdf`` and latexmk is installed.
     """
     out_dir = Path(out_dir)
@@ -140,9 +143,14 @@ def build_report(
     }
     # render everything before writing anything
     info["wall_seconds"] = f"{time.perf_counter() - t0:.1f}"
-    tex = render_verification(results, profile=prof, environment=environment, out_dir=out_dir)
+    figures = render_figures(results)
+    errata = render_errata(results, profile=prof, environment=environment)
+    tex = render_verification(results, profile=prof, environment=environment, out_dir=out_dir,
+                              drawn=set(figures))
     run_info = render_run_info(results, info)
     doc = results_document(results, profile=prof, environment=environment, run_info=info)
+    for name, data in {**figures, **errata}.items():
+        write_atomic(out_dir / name, data)
     paths = out_dir / "results.json", out_dir / "run-info.tex", out_dir / "verification.tex"
     for path, text in zip(paths, (doc, run_info, tex)):
         write_atomic(path, text)

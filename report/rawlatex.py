@@ -344,7 +344,8 @@ def mixed(s: str | None) -> Latex:
 
 
 _RST_MATH = re.compile(r":math:`([^`]*)`")
-_RST_LITERAL = re.compile(r"``([^`]*)``")
+# a reST literal ``code``, never LaTeX quoting ``text'' (no closing '' inside)
+_RST_LITERAL = re.compile(r"``((?:(?!'')[^`])*)``")
 
 
 def rst_inline_to_tex(s: str) -> str:
@@ -355,6 +356,8 @@ def rst_inline_to_tex(s: str) -> str:
 
     >>> print(rst_inline_to_tex(r"bound :math:`\sigma\le\Delta` on ``M*``"))
     bound $\sigma\le\Delta$ on M*
+    >>> print(rst_inline_to_tex("``often'' as half; ``sparse'' too"))
+    ``often'' as half; ``sparse'' too
     """
     return _RST_LITERAL.sub(r"\1", _RST_MATH.sub(r"$\1$", s))
 
@@ -374,17 +377,24 @@ def auto(s: str | None) -> Latex:
     costs 5\% of x\_i
     >>> print(auto(r"with :math:`K\ge2`"))
     {with $K\ge2$}
+    >>> print(auto("``often'' on x_i"))
+    “often” on x\_i
     """
     if s is None:
         return Latex("")
     s = rst_inline_to_tex(str(s).strip())
     if "$" not in s:
-        return escape(s)
+        return escape(_quotes(s))
     try:
         check_raw(s)
     except RawLatexError:
-        return escape(s)
+        return escape(_quotes(s))
     return Latex("{" + " ".join(_raw_chars(s).split()) + "}")
+
+
+def _quotes(s: str) -> str:
+    """LaTeX quoting ``text'' as typographic quotes, for text that is printed escaped."""
+    return re.sub(r"``((?:(?!'')[^`])*)''", "\u201c\\1\u201d", s)
 
 
 def math_block(s: str | None) -> Latex:

@@ -6,12 +6,14 @@ report itself never reads this table -- it prints whatever the evidence computed
 """
 
 import os
+import re
 
 import pytest
 
 from kmrbf.claims import all_claims
 from kmrbf.evidence import RunContext
 from kmrbf.profiles import default_profile_name, get_profile
+from kmrbf.report.findings import fill_finding, finding_for
 from kmrbf.runner import run_claim
 
 KNOWN_TRUTH = {
@@ -75,3 +77,9 @@ def test_claim_runs_cleanly(claim_id, ctx):
             assert e.latex and e.status == expected, e.name
     if claim_id == "KR-C1":
         assert all(e.status == "failed" and e.counterexample for e in result.results if e.kind != "symbolic")
+    # the report opens the claim's section with its finding: every value of it is in the results
+    # (and the finding was written for the verdict the evidence computed)
+    filled = fill_finding(finding_for(claim_id), result)
+    assert filled.latex and filled.markdown and not re.search(r"%[A-Za-z]\w*%", filled.markdown)
+    if result.verdict in ("refuted", "vacuous", "conditional"):
+        assert filled.correction_markdown

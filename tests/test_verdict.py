@@ -97,3 +97,42 @@ def test_the_rule_rows_cannot_be_rewritten_at_run_time():
     with pytest.raises(dataclasses.FrozenInstanceError):
         RULES[3].verdict = "verified"
     assert RULES[3].verdict == "refuted"
+
+
+def test_weak_support_propagates_through_verified_claims():
+    from kmrbf.verdict import WEAK_VERDICTS, weak_support
+
+    v = {"E10": "refuted", "T2": "verified", "S54": "refuted", "E4": "verified_sharper", "X": "verified"}
+    uses = {"T2": ("E4", "E10"), "S54": ("T2",), "X": ("E4",)}
+    got = weak_support(v, uses)
+    assert got == {"E10": (), "T2": ("E10",), "S54": ("E10",), "E4": (), "X": ()}
+    assert set(WEAK_VERDICTS) == {"refuted", "vacuous", "conditional", "inconclusive"}
+
+
+@pytest.mark.parametrize("verdict, flagged", [("refuted", True), ("vacuous", True), ("conditional", True),
+                                              ("inconclusive", True), ("verified", False),
+                                              ("verified_sharper", False)])
+def test_weak_support_flags_exactly_the_weak_verdicts(verdict, flagged):
+    from kmrbf.verdict import weak_support
+
+    assert bool(weak_support({"A": verdict, "B": "verified"}, {"B": ("A",)})["B"]) is flagged
+
+
+def test_weak_support_ignores_claims_not_run_and_rejects_cycles():
+    from kmrbf.verdict import weak_support
+
+    assert weak_support({"B": "verified"}, {"B": ("NOT-RUN",)}) == {"B": ()}
+    with pytest.raises(ValueError, match="cycle"):
+        weak_support({"A": "verified", "B": "verified"}, {"A": ("B",), "B": ("A",)})
+
+
+def test_weak_support_of_the_catalog_flags_what_rests_on_a_refuted_lemma():
+    """With the catalog's uses: every claim that uses VF-E10, directly or not, is flagged when it is refuted."""
+    from kmrbf.claims import CLAIMS
+    from kmrbf.verdict import weak_support
+
+    verdicts = {c.id: "verified" for c in CLAIMS} | {"VF-E10": "refuted"}
+    flagged = {k for k, v in weak_support(verdicts, {c.id: c.uses for c in CLAIMS}).items() if v}
+    direct = {c.id for c in CLAIMS if "VF-E10" in c.uses}
+    assert direct and direct <= flagged and "VF-S54-ablation" in flagged  # through VF-T2
+    assert all(k.startswith("VF-") for k in flagged)

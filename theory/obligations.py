@@ -203,7 +203,8 @@ class Sign(Obligation):
         simp = sp.factor(sp.simplify(self.expr))
         decided = sym_check(simp)
         sym_ok = None if decided is None else bool(decided)
-        method = f"SymPy assumptions on {sp.sstr(simp)}: {decided}"
+        method = (f"SymPy assumptions on {sp.sstr(simp)}: "
+                  f"{'undecided by the assumptions' if decided is None else decided}")
         args = free_args(self.expr)
         f = mp_lambdify(args, self.expr)
         pts = list(self.points) + ([self.sampler(rng) for _ in range(n_points)] if self.sampler else [])

@@ -250,7 +250,9 @@ def _training(ctx: RunContext) -> EvidenceResult:
                        "softmax max |J d| (min over steps)", "softmax row-steps with J d = 0 (float64)",
                        "row-steps where float64 entmax-1.5 J d = 0 and exact one-hot differ"], rows,
                       "KR-S6-smooth: entmax-1.5 training; one-hot rows have Jacobian exactly 0")],
-        data={"runs": [{k: v for k, v in r.items()} for r in runs]})
+        data={"counts": {"steps": n_steps, "steps_all_one_hot": n_dead, "runs": len(runs),
+                         "runs_with_all_one_hot_steps": len(dead), "softmax_steps_all_zero": soft_dead},
+              "runs": [{k: v for k, v in r.items()} for r in runs]})
 
 
 EVIDENCE.derivation("jacobian-smoothness", "instead", theory.kr_s6_smooth_jacobian)

@@ -2,7 +2,7 @@ r"""Evidence for VF-Fig1 (free energy along the iterations).
 
 VF-Fig1
 -------
-The published algorithm (:class:`kmrbf.numerics.fuzzy.VariationalFuzzyKMeans`, ``update="published"``,
+The published algorithm (:class:`kmrbf.cluster.VariationalFuzzyKMeans`, ``update="published"``,
 :math:`\lambda_e=5,\lambda_{kl}=0.5,\gamma=0.02`, 200 iterations as in Fig. 1, ``tol=0``) runs on
 seeded ``make_blobs`` and the bundled Iris, Wine, Breast Cancer (and Digits) sets, standardised,
 from a scikit-learn ``KMeans(n_init=10)`` warm start.  The trace is
@@ -124,7 +124,7 @@ def mp_replay(X: Any, M0: Any, steps: int, *, lambda_e: float, lambda_kl: float,
               iterates: list[Any] | None = None) -> list[Any]:
     r"""The published iteration (eq. 4, eq. 10) replayed in ``dps``-digit arithmetic from ``M0``.
 
-    Same algorithm as :class:`kmrbf.numerics.fuzzy.VariationalFuzzyKMeans` (``update="published"``):
+    Same algorithm as :class:`kmrbf.cluster.VariationalFuzzyKMeans` (``update="published"``):
     :math:`u^{(0)}` = eq. 10 at :math:`M^{(0)}` with :math:`u^{prev}` uniform; then for
     :math:`t=0,\dots,\text{steps}-1`: :math:`M^{(t+1)}` = eq. 4 from :math:`u^{(t)}`,
     :math:`u^{(t+1)}` = eq. 10 with :math:`\lambda_e^{(t)}=\lambda_e e^{-\gamma t}` and temperature
@@ -219,7 +219,7 @@ VARIANTS: dict[str, dict[str, Any]] = {"published": dict(update="published"),
 def _trace_study(ctx: RunContext, variant: str) -> dict[str, Any]:
     from sklearn.cluster import KMeans
 
-    from kmrbf.numerics.fuzzy import VariationalFuzzyKMeans
+    from kmrbf.cluster import VariationalFuzzyKMeans
     rows, traces, first = [], {}, None
     for name, (X, K) in fig1_datasets(ctx.profile).items():
         ctx.report(f"VF-Fig1 {variant}: {name}")
@@ -390,7 +390,7 @@ def _fig1_consistent(ctx: RunContext) -> EvidenceResult:
 )
 def consistent_objective_never_increases(inst, lambda_e, lambda_kl, gamma, steps):
     """The consistent update's objective J_t is non-increasing, up to the rounding bound e_t + e_{t+1}."""
-    from kmrbf.numerics.fuzzy import VariationalFuzzyKMeans
+    from kmrbf.cluster import VariationalFuzzyKMeans
     X, M = inst
     assume(len(np.unique(X, axis=0)) >= M.shape[0])
     m = VariationalFuzzyKMeans(M.shape[0], lambda_e=lambda_e, lambda_kl=lambda_kl, gamma=gamma,

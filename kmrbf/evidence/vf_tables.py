@@ -19,7 +19,7 @@ What is here
     centres (``max_iter=100`` for the soft K-means baselines, 300 for VFKM, as in the code);
   - VFKM runs eq. 10 as the author's code does: temperature clamped at ``1e-8``
     (``temperature_floor``) and anchor :math:`\log(u^{prev}+10^{-10})` (``prev_offset``)
-    (:class:`kmrbf.numerics.fuzzy.VariationalFuzzyKMeans`); for the "No Entropy" settings
+    (:class:`kmrbf.cluster.VariationalFuzzyKMeans`); for the "No Entropy" settings
     (:math:`\lambda_e=10^{-5}<\lambda_{kl}=0.5`) the clamp replaces eq. 10's negative
     temperature :math:`-0.49999` by ``1e-8``;
   - every model's labels are the nearest final centroid (the code's ``predict``), except
@@ -140,14 +140,14 @@ def _fold_labels(Xf: np.ndarray, K: int, fold: int) -> tuple[dict[str, np.ndarra
     from sklearn.cluster import AgglomerativeClustering, KMeans
     from sklearn.mixture import GaussianMixture
 
-    from kmrbf.numerics.fuzzy import AnnealedSoftKMeans, SoftKMeans, VariationalFuzzyKMeans
+    from kmrbf.cluster import AnnealedSoftKMeans, SoftKMeans, VariationalFuzzyKMeans
     km = KMeans(K, n_init=10, max_iter=100, random_state=fold).fit(Xf)
     warm = {it: KMeans(K, n_init=10, max_iter=it, random_state=SPLIT_SEED).fit(Xf).cluster_centers_
             for it in (100, 300)}
     out = {"KMeans": km.predict(Xf),
            "GMM": GaussianMixture(K, random_state=fold).fit(Xf).predict(Xf),
            "Agglomerative": AgglomerativeClustering(K).fit_predict(Xf),
-           "Soft-KMeans": SoftKMeans(K, sigma=1.0, init=warm[100]).fit_predict(Xf),
+           "Soft-KMeans": SoftKMeans(K, sigma=1.0, init=warm[100], max_iter=100, tol=1e-4).fit_predict(Xf),
            "Annealed-Soft-KMeans": AnnealedSoftKMeans(K, sigma_start=5.0, sigma_end=0.5,
                                                       init=warm[100]).fit_predict(Xf)}
     runs: dict[str, Any] = {}

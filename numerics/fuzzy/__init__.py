@@ -1,4 +1,5 @@
-r"""Variational Fuzzy K-Means (VF) and the soft K-means baselines of its Table 2.
+r"""Variational Fuzzy K-Means (VF): the free energy, the two membership updates and the annealing
+schedule, as functions (the estimators are in :mod:`kmrbf.cluster`).
 
 The free energy of VF eq. 3/6, for memberships :math:`u_i\in\Delta^{K-1}`,
 
@@ -33,10 +34,10 @@ constants, available as options of the published update (defaults: eq. 10 as pri
 applying a non-positive temperature) and ``prev_offset`` (the code anchors on
 :math:`\log(u^{prev}+10^{-10})`).
 
-Validation at the door: the public functions and estimators raise ``ValueError`` / ``TypeError``
-naming the parameter and the offending value (arrays: its index) for NaN or infinite lambdas, NaN,
-infinite or negative distances, arrays that are not 2-D, non-real dtypes, and inconsistent shapes;
-lists and integer arrays are converted to float64.
+Validation at the door: the public functions raise ``ValueError`` / ``TypeError`` naming the
+parameter and the offending value (arrays: its index) for NaN or infinite lambdas, NaN, infinite or
+negative distances, arrays that are not 2-D, non-real dtypes, and inconsistent shapes; lists and
+integer arrays are converted to float64.
 
 Iteration (VF §3.2; the order of the author's public code, abhisheksharma026/variational-fuzzy-kmeans):
 start from centroids :math:`M^{(0)}` and :math:`u^{(0)}` = the update with :math:`u^{prev}` uniform;
@@ -51,17 +52,18 @@ decreases :math:`\lambda_e`"; we use the schedule of the author's public code,
 iteration).  For the published update :math:`\tau_t=\lambda_e e^{-\gamma t}-\lambda_{kl}`
 changes sign at :math:`t^*=\ln(\lambda_e/\lambda_{kl})/\gamma` (115.1 for the paper's values).
 
-Temperature conventions (SPEC §1: :math:`\sigma` divides squared distances): VF eq. 1's
-soft K-means temperature :math:`T` **is** :math:`\sigma`, :math:`u=\operatorname{softmax}(-d/T)`;
-:class:`SoftKMeans` and :class:`AnnealedSoftKMeans` take it as ``sigma`` (``sigma_start``,
-``sigma_end``) and call :func:`kmrbf.numerics.soft_centroids` with it.  A Gaussian width
-:math:`s` corresponds to :math:`\sigma=2s^2`.
+Temperature conventions (SPEC §1: :math:`\sigma` divides squared distances): VF eq. 1's soft
+K-means temperature :math:`T` **is** :math:`\sigma`, :math:`u=\operatorname{softmax}(-d/T)`; VF's
+soft K-means baselines are :class:`kmrbf.cluster.SoftKMeans` (``sigma=T``) and
+:class:`kmrbf.cluster.AnnealedSoftKMeans`.  A Gaussian width :math:`s` corresponds to
+:math:`\sigma=2s^2`.
+
+The estimator :class:`kmrbf.cluster.VariationalFuzzyKMeans` runs the iteration above with these
+kernels; nothing here needs it.
 
 Layout: :mod:`._free_energy` (free energy, objective, log-domain updates, annealing schedule),
-:mod:`._vfkm` (:class:`VariationalFuzzyKMeans`), :mod:`._soft` (:class:`SoftKMeans`,
-:class:`AnnealedSoftKMeans`), :mod:`._params` (parameter constraints and input checks),
-:mod:`._kernels` (the log-domain kernels: gap-first normalisation, the two updates, free-energy
-and objective evaluators).
+:mod:`._params` (input checks), :mod:`._kernels` (the log-domain kernels: gap-first normalisation,
+the two updates, free-energy and objective evaluators).
 """
 
 from __future__ import annotations
@@ -73,13 +75,8 @@ from ._free_energy import (
     lambda_e_schedule,
     published_log_update,
 )
-from ._soft import AnnealedSoftKMeans, SoftKMeans
-from ._vfkm import VariationalFuzzyKMeans
 
 __all__ = [
-    "VariationalFuzzyKMeans",
-    "SoftKMeans",
-    "AnnealedSoftKMeans",
     "free_energy",
     "consistent_objective",
     "published_log_update",

@@ -298,7 +298,7 @@ def consistent_objective(X: Any, M: Any, U: Any, U_prev: Any, *, lambda_e: float
 
     For fixed :math:`\lambda_e` it is eq. 6 with the entropy sign reversed, plus the constant
     :math:`\lambda_eN\log K`; the constant makes it non-increasing also while
-    :math:`\lambda_e` is annealed downwards (proof in :class:`VariationalFuzzyKMeans`).
+    :math:`\lambda_e` is annealed downwards (proof in :class:`kmrbf.cluster.VariationalFuzzyKMeans`).
 
     Parameters
     ----------

@@ -36,7 +36,9 @@ def test_all_below_rule():
     below, above = _row(0.1, [0.5] * 3, FLAT), _row(0.1, [2.0] * 3, FLAT)
     assert decide_sparse_points([below, below], "x", "y", rule="all-below")["status"] == "passed"
     d = decide_sparse_points([below, above], "x", "y", rule="all-below")
-    assert d["status"] == "failed" and d["counterexample"].endswith("time ratio 2.00 [2.00, 2.00] (above 1)")
+    assert d["status"] == "failed" and d["counterexample_timed"].endswith("time ratio 2.00 [2.00, 2.00] (above 1)")
+    # the counterexample printed in the report names the point and its class, never a time
+    assert d["counterexample"].endswith("time ratio above 1 beyond its noise band") and "2.00" not in d["counterexample"]
     # a dense point (nnz > SPARSE) never decides
     assert decide_sparse_points([below, _row(0.9, [2.0] * 3, FLAT)], "x", "y", rule="all-below")["status"] == "passed"
     # a band that contains 1 is undecided, not a pass
@@ -71,8 +73,10 @@ def test_evidence_runs_on_a_tiny_profile(tmp_path):
         [(r.name, r.status, r.summary) for r in res.results]
     for r in res.results:
         if r.kind == "experiment":
-            rows = r.data["timings"]
-            assert r.examples == len(rows) == len(r.tables[0].rows) == 12
+            rows = r.data["timings"]["rows"]
+            assert r.examples == len(rows) == len(r.tables[0].rows) == len(r.data["timings"]["tables"][0]["rows"]) == 12
+            # times live in data["timings"] only: the printed table holds outcomes, no ratio
+            assert all("[" not in str(cell) for row in r.tables[0].rows for cell in row)
             assert all(1 / row["k"] <= row["nnz_fraction"] <= 1 for row in rows)
             assert any(row["nnz_fraction"] <= SPARSE for row in rows)
             json.dumps(r.data, allow_nan=False)

@@ -69,7 +69,7 @@ def test_mp_replay_follows_the_float64_iteration():
     from sklearn.cluster import KMeans
 
     from kmrbf.evidence.roundoff import gamma
-    from kmrbf.numerics.fuzzy import VariationalFuzzyKMeans
+    from kmrbf.cluster import VariationalFuzzyKMeans
 
     X, K = fig1_datasets(get_profile("ci"))["iris"]
     N, D = X.shape

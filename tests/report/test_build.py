@@ -28,6 +28,11 @@ def test_full_report_compiles(tmp_path):
     tex = out.tex.read_text()
     assert tex.count(r"\kmrbfrawfailed{") == 0, [
         line[:300] for line in tex.splitlines() if r"\kmrbfrawfailed{" in line]
+    # every claim opens with its finding (filled from the results), nothing is a placeholder
+    assert "could not be filled" not in tex and "see results.json" not in tex
+    assert tex.count(r"\paragraph{Finding.}") == len(all_claims())
+    for name in ("errata-KR.md", "errata-VF.md", "claim-graph-kr.pdf", "claim-graph-vf.pdf"):
+        assert (out.tex.parent / name).is_file(), name
 
 
 def test_build_report_writes_tex_json_and_run_info_and_uses_the_cache(tmp_path):
@@ -38,5 +43,10 @@ def test_build_report_writes_tex_json_and_run_info_and_uses_the_cache(tmp_path):
     assert isinstance(first, BuildResult) and first.pdf is None
     assert first.tex.is_file() and first.json.is_file() and first.run_info.is_file()
     assert first.computed == ["KR-E12/softmax-minimiser"] and first.cached == []
+    out = tmp_path / "out"
+    assert (out / "claim-graph-kr.pdf").read_bytes().startswith(b"%PDF")
+    assert "No statement of this paper is refuted" in (out / "errata-KR.md").read_text()
+    tex = first.tex.read_text()
+    assert r"\paragraph{Finding.} Paper KR" in tex and "SymPy discharges" in tex  # KR-E12's finding, filled
     second = build_report(["KR-E12"], **kw)
     assert second.cached == ["KR-E12/softmax-minimiser"] and second.tex.read_bytes() == first.tex.read_bytes()

@@ -1,0 +1,149 @@
+"""Errata for the authors: per paper, a numbered list built from the results, as LaTeX and Markdown.
+
+An erratum is a claim whose computed verdict is ``refuted``, ``vacuous`` or ``conditional``:
+
+* **what the paper says**: the claim's location and statement (the catalog);
+* **what is true**: the claim's finding, filled from the results (:mod:`.findings`);
+* **counterexample or witness**: the counterexample of the failed ``paper`` / ``hypothesis``
+  evidence (its summary when it printed none), and for a conditional claim the condition
+  under which the statement holds;
+* **correction**: the finding's correction, filled from the results.
+
+Claims verified with a sharper statement follow as a second list, "sharper statements" (the
+paper is right; a stronger statement holds).  A failed check of our own (a sharper statement, a
+condition) is a testbed error, not an erratum: it says nothing about the paper.
+
+:func:`errata_markdown` writes the list as ``errata-KR.md`` / ``errata-VF.md``, a text one can
+send to the authors; the same entries are printed in the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from kmrbf.verdict import ClaimResult
+
+from .findings import FilledFinding, to_markdown
+
+__all__ = ["ERRATA_VERDICTS", "Erratum", "errata_entries", "errata_markdown", "witness_text"]
+
+#: verdicts that make a claim an erratum
+ERRATA_VERDICTS = ("refuted", "vacuous", "conditional")
+
+_LABEL = {"refuted": "refuted", "vacuous": "vacuous: its hypothesis never holds",
+          "conditional": "holds only under a condition", "verified_sharper": "verified, and a sharper form holds"}
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """One numbered entry of a paper's errata (``sharper``: an entry of the "sharper statements" list)."""
+
+    number: int
+    result: ClaimResult
+    finding: FilledFinding | None
+    witness: str
+    witness_from: tuple[str, ...]
+    sharper: bool = False
+
+    @property
+    def claim_id(self) -> str:
+        return self.result.claim.id
+
+
+def witness_text(cr: ClaimResult, *, max_lines: int = 14, max_chars: int = 1500) -> tuple[str, tuple[str, ...]]:
+    """The counterexample or witness of an erratum, as plain text, and the evidence names it comes from.
+
+    The (clipped) counterexample of every failed ``paper`` or ``hypothesis`` evidence -- its
+    summary when it printed none --, then for a conditional claim the condition.
+    """
+    parts, names = [], []
+    for r in cr.results:
+        if r.status == "failed" and r.role in ("paper", "hypothesis"):
+            text = (r.counterexample or r.summary or "").strip()
+            if text:
+                lines = text[:max_chars].splitlines()
+                clipped = len(text) > max_chars or len(lines) > max_lines
+                text = "\n".join(lines[:max_lines]) + (" [...] (clipped; the full text is in results.json)"
+                                                       if clipped else "")
+                parts.append(f"{r.name}: {text}")
+                names.append(r.name)
+    if cr.verdict == "conditional" and cr.condition:
+        parts.append(f"holds under the condition: {cr.condition}")
+    return "\n".join(parts), tuple(names)
+
+
+def errata_entries(results: Sequence[ClaimResult], findings: Mapping[str, FilledFinding | None],
+                   paper: str) -> tuple[list[Erratum], list[Erratum]]:
+    """The errata of ``paper`` and its sharper statements, numbered in catalog order.
+
+    Parameters
+    ----------
+    results : sequence of ClaimResult
+    findings : mapping
+        Claim id -> its filled finding (``None`` when it could not be filled).
+    paper : str
+        ``"KR"`` or ``"VF"``.
+
+    Returns
+    -------
+    errata, sharper : two lists of Erratum
+    """
+    errata, sharper = [], []
+    for cr in results:
+        if cr.claim.paper != paper:
+            continue
+        if cr.verdict in ERRATA_VERDICTS:
+            text, names = witness_text(cr)
+            errata.append(Erratum(len(errata) + 1, cr, findings.get(cr.claim.id), text, names))
+        elif cr.verdict == "verified_sharper":
+            sharper.append(Erratum(len(sharper) + 1, cr, findings.get(cr.claim.id), "", (), sharper=True))
+    return errata, sharper
+
+
+def errata_markdown(paper: Mapping[str, str], errata: Sequence[Erratum], sharper: Sequence[Erratum], *,
+                    commit: str, profile: str) -> str:
+    """The errata of one paper as Markdown (``errata-KR.md``): deterministic in its arguments.
+
+    Parameters
+    ----------
+    paper : mapping
+        ``key``, ``title``, ``where`` (:data:`kmrbf.report.render.PAPERS`).
+    errata, sharper : sequences of Erratum
+        :func:`errata_entries`.
+    commit, profile : str
+        Where the results come from (printed in the header).
+    """
+    out = [f"# Errata: {paper['title']}", "",
+           f"*{paper['where']}.*  Generated by `kmrbf report` (profile `{profile}`, commit `{commit}`) from the "
+           "computed results: every number below was read from the evidence, none typed in.  Each item gives "
+           "what the paper says, what is true, the counterexample or witness, and a correction.", ""]
+    if not errata:
+        out += ["No statement of this paper is refuted, vacuous or conditional under the current evidence.", ""]
+    for e in errata:
+        out += _md_head(e, f"; {_LABEL[e.result.verdict]}", "What is true")
+        if e.witness:
+            out.append(f"   - *Counterexample / witness* (evidence {', '.join(e.witness_from) or 'condition'}):")
+            out.append("")
+            out.append("     ```text")
+            out += ["     " + line for line in e.witness.splitlines()]
+            out.append("     ```")
+            out.append("")
+        if e.finding is not None and e.finding.correction_markdown:
+            out.append(f"   - *Correction:* {e.finding.correction_markdown}")
+        out.append("")
+    if sharper:
+        out += ["## Sharper statements", "",
+                "The paper's statement holds; a strictly stronger one holds too.", ""]
+        for e in sharper:
+            out += _md_head(e, "", "What holds") + [""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _md_head(e: Erratum, label: str, found: str) -> list[str]:
+    c = e.result.claim
+    lines = [f"{e.number}. **{c.location}: {c.title}** ({c.id}{label})",
+             f"   - *The paper says:* {to_markdown(c.statement)}"]
+    if e.finding is not None:
+        lines.append(f"   - *{found}:* {e.finding.markdown}")
+    return lines
