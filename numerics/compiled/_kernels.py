@@ -264,12 +264,19 @@ def _row_tau(d, dmin, sigma, cut, r, cand, idx, srt, jpow, alpha):
     for i in range(m):
         lo = max(lo, srt[i] - jpow[i])
     lo = min(lo, hi)
-    p = lo
-    fp, dfp = _tau_f(cand, m, p, beta, ipow)
+    fp, dfp = _tau_f(cand, m, lo, beta, ipow)
     if fp < 0.0:  # rounding at the bound: fall back to the reference bracket
         lo = -1.0
-        p = lo
-        fp, dfp = _tau_f(cand, m, p, beta, ipow)
+        fp, dfp = _tau_f(cand, m, lo, beta, ipow)
+    # every iterate stays >= lo, where entries x_j <= lo contribute exact zeros: drop them
+    q = 0
+    for i in range(m):
+        if cand[i] > lo:
+            cand[q] = cand[i]
+            idx[q] = idx[i]
+            q += 1
+    m = q
+    p = lo
     for _ in range(400):
         if not (lo + (hi - lo) / 2.0 > lo and lo + (hi - lo) / 2.0 < hi):
             break
