@@ -27,7 +27,7 @@ bench: $(STAMP)
 
 # execute every notebooks/*.py with its full parameters; executed .ipynb and HTML in notebooks/build/
 notebooks: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[notebooks]'
+	$(BIN)/pip install --quiet -e '.[notebooks,torch,bench]'
 	$(BIN)/python notebooks/execute.py --out notebooks/build
 
 test: $(STAMP)
