@@ -1,10 +1,13 @@
 """The ``kmrbf`` command line: parses arguments and calls the runner, the report, the studies.
 
-``kmrbf check [ID ...] [--profile dev|ci|thorough] [--json PATH] [--out DIR]``
+``kmrbf check [ID ...] [--profile dev|ci|thorough] [--json PATH] [--out DIR] [--workers N | --scheduler ADDRESS]``
     run the evidence of the named claims (all by default), print a verdict table,
     optionally write the results as JSON.
-``kmrbf report [ID ...] [--profile ...] [--out DIR] [--no-pdf] [--fresh] [--cache-dir DIR]``
-    run the evidence (cached) and write the LaTeX verification report (and its PDF).
+``kmrbf report [ID ...] [--profile ...] [--out DIR] [--no-pdf] [--fresh] [--cache-dir DIR] [--workers N | --scheduler ADDRESS]``
+    run the evidence (cached) and write the LaTeX verification report (and its PDF);
+    ``--workers``/``--scheduler`` spread independent evidence over a Dask cluster.
+``kmrbf recheck CERT.json|DIR ... [-q]``
+    re-verify arb certificates with python-flint alone (exit 0 only if all are accepted).
 ``kmrbf precision [--out DIR] [--dtypes ...] [--impls ...] [--grid N] [--data-grid N] [--no-cache]``
     the precision study of KR-S36-underflow: tables and figures.
 ``kmrbf bench [--n ...] [--k ...] [--d ...] [--repeat R] [--json PATH] [--sparsity]``
@@ -28,7 +31,8 @@ from .cache import DEFAULT_CACHE_DIR, write_atomic
 from .numerics import precision
 from .profiles import PROFILES
 from .report.build import TEX_INSTALL_HINT, LatexError, build_report
-from .runner import DEFAULT_OUT, format_table, progress_printer, results_to_json, run_check
+from .runner import (DEFAULT_OUT, add_parallel_arguments, format_table, parallel_executor, parallel_flags,
+                     progress_printer, results_to_json, run_check)
 
 __all__ = ["main", "SUBCOMMANDS"]
 
@@ -45,11 +49,14 @@ def _add_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", choices=sorted(PROFILES), default="ci")
     p.add_argument("--json", type=Path, metavar="PATH", help="write the results as JSON")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="directory for figures and tables")
+    add_parallel_arguments(p)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     """Run the evidence of the named claims and print the verdict table."""
-    results = run_check(args.ids, profile=args.profile, out_dir=args.out, progress=progress_printer())
+    with parallel_executor(args) as executor:
+        results = run_check(args.ids, profile=args.profile, out_dir=args.out, progress=progress_printer(),
+                            executor=executor)
     print(format_table(results))
     for r in results:
         for e in r.results:
@@ -74,6 +81,7 @@ def _add_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fresh", action="store_true", help="ignore cached evidence results")
     p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
                    help=f"result cache (default: {DEFAULT_CACHE_DIR})")
+    add_parallel_arguments(p)
 
 
 def _report_command(args: argparse.Namespace) -> str:
@@ -84,15 +92,17 @@ def _report_command(args: argparse.Namespace) -> str:
         parts.append("--fresh")
     if args.cache_dir != DEFAULT_CACHE_DIR:
         parts += ["--cache-dir", str(args.cache_dir)]
+    parts += parallel_flags(args)
     return shlex.join(parts)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     """Run the evidence and write the LaTeX verification report (and its PDF)."""
     try:
-        out = build_report(args.ids, profile=args.profile, out_dir=args.out, pdf=not args.no_pdf,
-                           fresh=args.fresh, cache_dir=args.cache_dir, progress=progress_printer(),
-                           command=_report_command(args))
+        with parallel_executor(args) as executor:
+            out = build_report(args.ids, profile=args.profile, out_dir=args.out, pdf=not args.no_pdf,
+                               fresh=args.fresh, cache_dir=args.cache_dir, progress=progress_printer(),
+                               command=_report_command(args), executor=executor)
     except LatexError as exc:
         print(f"kmrbf report: LaTeX failed\n{exc}", file=sys.stderr)
         return 1

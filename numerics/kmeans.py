@@ -49,6 +49,7 @@ from ._kernels import (
     iter_sq_distance_blocks,
 )
 from .backends._kernels import _fast_hard_stats, _fast_soft_stats, _soft_centroids
+from .functionals import G_sigma
 from .validation import (check_alpha, check_chunk_size, check_instance, check_positive_int, check_sigma,
                          check_tolerance)
 
@@ -413,7 +414,8 @@ def soft_stats(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
     ValueError
         If ``X`` or ``M`` is not 2-D, empty, non-finite, has mismatched ``D``, ``K > N``,
         entries whose squares overflow float64, ``sigma`` not in ``(0, inf)``, ``alpha``
-        not in ``[1, inf)``, or ``chunk_size < 1``.
+        not in ``[1, inf)``, or ``chunk_size < 1``; or if ``alpha == 1`` and
+        :math:`G_\sigma` lies below the float64 range (as :func:`G_sigma`).
 
     Examples
     --------
@@ -424,8 +426,13 @@ def soft_stats(X: Any, M: Any, sigma: float, *, alpha: float = 1.0,
     """
     X, M, xp = check_instance(X, M)
     sigma, alpha = check_sigma(sigma), check_alpha(alpha)
+    chunk = check_chunk_size(chunk_size)
     with quiet_fp():
-        S, T, W, F0, G = _fast_soft_stats(X, M, sigma, alpha, xp, check_chunk_size(chunk_size))
+        S, T, W, F0, G = _fast_soft_stats(X, M, sigma, alpha, xp, chunk)
+    if G is not None and not math.isfinite(float(G)):
+        # the one-pass sum overflowed: G_sigma's scaled sum gives the value, or raises
+        # ValueError when G_sigma itself lies below the float64 range
+        G = G_sigma(X, M, sigma, chunk_size=chunk)
     return SoftStats(S, T, float(W), float(F0), None if G is None else float(G))
 
 

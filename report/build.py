@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,19 +119,22 @@ def build_report(
     cache_dir: Path = DEFAULT_CACHE_DIR,
     progress: Callable[[str], None] | None = None,
     command: str | None = None,
+    executor: Executor | None = None,
 ) -> BuildResult:
     """Run the evidence of ``ids`` (all claims by default) and write the report into ``out_dir``.
 
     Writes the figures the report draws (claim graphs, finding charts), ``errata-KR.md``,
     ``errata-VF.md``, ``results.json``, ``run-info.tex`` and ``verification.tex`` (atomically),
-    then ``verification.pdf`` if ``pdf`` and latexmk is installed.
+    then ``verification.pdf`` if ``pdf`` and latexmk is installed.  With an ``executor``
+    (:func:`kmrbf.runner.parallel_executor`: a Dask cluster) independent evidence runs on it.
     """
     out_dir = Path(out_dir)
     prof = get_profile(profile)
     started = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
     t0 = time.perf_counter()
     cache = ResultCache(Path(cache_dir), read=not fresh)
-    results = run_check(ids, profile=prof.name, out_dir=out_dir, progress=progress, cache=cache)
+    results = run_check(ids, profile=prof.name, out_dir=out_dir, progress=progress, cache=cache,
+                        executor=executor)
     environment = collect_environment()
     info = {
         "started": started.isoformat(),

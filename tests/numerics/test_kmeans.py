@@ -364,3 +364,17 @@ def test_lloyd_step_accumulates_a_tied_point_into_the_lowest_index():
     Xt = np.array([[0.0], [1.0], [2.0]])
     np.testing.assert_array_equal(kn.lloyd_step(Xt, np.array([[0.0], [2.0]])), [[0.5], [2.0]])
     np.testing.assert_array_equal(kn.lloyd_step(Xt, np.array([[2.0], [0.0]])), [[1.5], [0.0]])
+
+
+def test_soft_stats_G_out_of_range_raises_as_G_sigma_does():
+    # sigma N log K beyond max_float: the one-pass sum overflows to -inf; soft_stats defers to
+    # G_sigma, which raises (never a silent -inf)
+    Xg = np.random.default_rng(1).normal(size=(60, 2))
+    with pytest.raises(ValueError) as want:
+        kn.G_sigma(Xg, Xg[:4], 5e306)
+    with pytest.raises(ValueError) as got:
+        kn.soft_stats(Xg, Xg[:4], 5e306)
+    assert str(got.value) == str(want.value)
+    st = kn.soft_stats(Xg, Xg[:4], 1e300)  # large but in range: G_sigma's value, up to the
+    # rounding of two sums of N = 60 terms, each term's log-sum-exp within (K + 3)u, K = 4
+    assert st.G == pytest.approx(float(kn.G_sigma(Xg, Xg[:4], 1e300)), rel=2 * (gamma(60) + 7 * U))
