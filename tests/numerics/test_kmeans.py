@@ -40,6 +40,9 @@ def test_result_types():
     assert isinstance(r, LloydResult) and r.converged and r.centroids.tolist() == [[0.5], [10.5]]
     s = soft_lloyd(X, np.array([[0.0], [11.0]]), 0.5, alpha=1.5)
     assert isinstance(s, SoftLloydResult) and s.converged and s.shift == 0.0
+    st = kn.soft_stats(X, np.array([[0.0], [11.0]]), 0.5, alpha=1.5)
+    assert isinstance(st, kn.SoftStats) and st.G is None  # entmax-1.5: exact one-hot rows
+    assert (st.S.tolist(), st.T.tolist(), st.W, st.F0) == ([2.0, 2.0], [[1.0], [21.0]], 2.0, 2.0)
 
 
 # ----------------------------------------------------------------------------- against the oracle
