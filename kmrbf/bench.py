@@ -18,6 +18,18 @@ time is what one iteration costs, and its minimum over repeats is the least pert
 fit of :math:`\log t=c+a_N\log N+a_K\log K+a_D\log D` over the product grid.  Peak memory
 of one ``entmax15`` step is measured with :mod:`tracemalloc` (NumPy reports its buffers to
 it) to show that the chunked path never holds an :math:`N\times K\times D` array.
+
+Peers (issue 10, ``kmrbf bench --peers`` / ``--sweep`` / ``--memory``): :func:`run_peers_bench`
+times one iteration of scikit-learn (its per-iteration kernel ``lloyd_iter_chunked_dense``, a
+private API used only here, and ``KMeans(max_iter=1).fit``), faiss-cpu, plain NumPy and plain
+torch soft iterations, deep-spin ``entmax15`` / ``sparsemax``, fast-pytorch-kmeans and kmrbf on
+NumPy and on torch, in interleaved rounds of **wall time with every thread** (what a user waits
+for; CPU over wall says how many cores worked), and prints each as a ratio to scikit-learn's
+iteration and to the two GEMMs of a soft iteration.  Peak memory above the input is the peak
+resident set of one call (:func:`peak_rss`: every allocator, torch's and compiled code's
+included; an upper bound on the live bytes, since the C allocator may hold freed blocks) and,
+for NumPy rows, the :mod:`tracemalloc` peak (:func:`peak_traced`: NumPy's buffers only).  The
+peers are optional (``pip install kmrbf[bench]``); a missing one leaves its row "not installed".
 """
 
 from __future__ import annotations
@@ -34,7 +46,10 @@ import numpy as np
 __all__ = ["METHODS", "make_problem", "time_call", "run_bench", "fit_exponents", "peak_memory",
            "format_bench", "make_blobs_problem", "nnz_fraction", "sparse_accumulate",
            "entmax_sparse_step", "format_sparsity", "time_interleaved", "ratio_band",
-           "classify_ratio", "run_ratio_bench"]
+           "classify_ratio", "run_ratio_bench", "PEER_MODULES", "PEER_METHODS", "SWEEP_METHODS",
+           "SWEEP_SIZES", "MEMORY_METHODS", "peer_available", "peak_rss", "peak_traced",
+           "run_peers_bench", "time_interleaved_wall", "format_peers", "run_sweep", "format_sweep",
+           "run_memory_check", "format_memory", "add_bench_arguments", "run_peers_command"]
 
 
 def _methods() -> dict[str, Callable[[np.ndarray, np.ndarray, float], Any]]:
@@ -292,22 +307,29 @@ def time_interleaved(fns: dict[Any, Callable[[], Any]], repeat: int, *,
     >>> sorted(t), [len(v) for v in t.values()]
     (['a', 'b'], [3, 3])
     """
+    return {m: [cpu for _, cpu in v] for m, v in _interleave(fns, repeat, floor, time.process_time).items()}
+
+
+def _interleave(fns: dict[Any, Callable[[], Any]], repeat: int, floor: float,
+                clock: Callable[[], float]) -> dict[Any, list[tuple[float, float]]]:
+    """Per-call ``(wall, cpu)`` seconds of every function in ``repeat`` rotated rounds; the batch
+    size of a function (calls per measurement) makes one batch last ``floor`` on ``clock``."""
     if repeat < 1:
         raise ValueError(f"repeat={repeat} must be >= 1")
     names = list(fns)
     inner = {}
     for m in names:  # warm-up, and the batch size
-        t0 = time.process_time()
+        t0 = clock()
         fns[m]()
-        inner[m] = max(1, math.ceil(floor / max(time.process_time() - t0, 1e-6)))
-    out: dict[Any, list[float]] = {m: [] for m in names}
+        inner[m] = max(1, math.ceil(floor / max(clock() - t0, 1e-6)))
+    out: dict[Any, list[tuple[float, float]]] = {m: [] for m in names}
     for r in range(repeat):
         for m in names[r % len(names):] + names[:r % len(names)]:
             fn, b = fns[m], inner[m]
-            t0 = time.process_time()
+            w0, c0 = time.perf_counter(), time.process_time()
             for _ in range(b):
                 fn()
-            out[m].append((time.process_time() - t0) / b)
+            out[m].append(((time.perf_counter() - w0) / b, (time.process_time() - c0) / b))
     return out
 
 
@@ -441,3 +463,644 @@ def _run_ratio(ns, ks, ds, factors, repeat, seed, progress):
     for (i, m), t in times.items():
         rows[i]["times"][m] = t
     return rows
+
+
+# ------------------------------------------------------------------ peers (issue 10: the fast path)
+#: Optional peers of ``kmrbf bench --peers`` (``pip install kmrbf[bench]``): row prefix -> module.
+PEER_MODULES = {"scikit-learn": "sklearn", "faiss": "faiss", "torch": "torch", "deep-spin": "entmax",
+                "fast-pytorch-kmeans": "fast_pytorch_kmeans"}
+
+#: The peers table: key -> (label, peer, kind).  ``peer`` names the module of
+#: :data:`PEER_MODULES` the row needs (None: NumPy and kmrbf only); ``kind`` is ``numpy`` for
+#: rows whose buffers NumPy allocates (their peak is also traced with :mod:`tracemalloc`),
+#: ``native`` for the others (torch, faiss, compiled code: peak resident memory only).
+PEER_METHODS: dict[str, tuple[str, str | None, str]] = {
+    "sklearn-iter": ("scikit-learn Lloyd iteration (lloyd_iter_chunked_dense)", "scikit-learn", "numpy"),
+    "sklearn-fit": ("scikit-learn KMeans(n_init=1, max_iter=1).fit", "scikit-learn", "numpy"),
+    "gemm-numpy": ("two GEMMs X.M^T, R^T.X alone (NumPy)", None, "numpy"),
+    "gemm-torch": ("two GEMMs X.M^T, R^T.X alone (torch)", "torch", "native"),
+    "faiss": ("faiss-cpu Kmeans, 1 iteration (float32, hard)", "faiss", "native"),
+    "numpy-softmax": ("plain NumPy soft iteration (2 GEMMs + softmax)", None, "numpy"),
+    "torch-softmax": ("plain torch soft iteration (cdist + softmax + mm)", "torch", "native"),
+    "entmax15-deepspin": ("deep-spin entmax15 on the N x K logits (torch f64)", "deep-spin", "native"),
+    "entmax15k-deepspin": ("deep-spin entmax15(k=8) on the logits (torch f64)", "deep-spin", "native"),
+    "sparsemax-deepspin": ("deep-spin sparsemax on the logits (torch f64)", "deep-spin", "native"),
+    "fast-pytorch-kmeans": ("fast-pytorch-kmeans KMeans, 1 iteration (torch f64)", "fast-pytorch-kmeans",
+                            "native"),
+    "kmrbf-lloyd": ("kmrbf lloyd_step (NumPy)", None, "numpy"),
+    "kmrbf-softmax": ("kmrbf soft_centroids alpha=1 (NumPy)", None, "numpy"),
+    "kmrbf-entmax15": ("kmrbf soft_centroids alpha=1.5 (NumPy)", None, "numpy"),
+    "kmrbf-sparsemax": ("kmrbf soft_centroids alpha=2 (NumPy)", None, "numpy"),
+    "kmrbf-bisect": ("kmrbf soft_centroids alpha=1.25 (NumPy)", None, "numpy"),
+    "kmrbf-entmax15-alone": ("kmrbf entmax15 on the N x K logits (NumPy)", None, "numpy"),
+    "kmrbf-sparsemax-alone": ("kmrbf sparsemax on the N x K logits (NumPy)", None, "numpy"),
+    "kmrbf-torch-lloyd": ("kmrbf lloyd_step (torch)", "torch", "native"),
+    "kmrbf-torch-softmax": ("kmrbf soft_centroids alpha=1 (torch)", "torch", "native"),
+    "kmrbf-torch-entmax15": ("kmrbf soft_centroids alpha=1.5 (torch)", "torch", "native"),
+    "kmrbf-torch-sparsemax": ("kmrbf soft_centroids alpha=2 (torch)", "torch", "native"),
+    "kmrbf-torch-bisect": ("kmrbf soft_centroids alpha=1.25 (torch)", "torch", "native"),
+}
+
+#: The rows of the size sweep (``--sweep``).
+SWEEP_METHODS = ("sklearn-iter", "gemm-numpy", "kmrbf-lloyd", "kmrbf-softmax", "kmrbf-entmax15",
+                 "kmrbf-sparsemax", "kmrbf-bisect", "torch-softmax", "kmrbf-torch-softmax")
+
+#: The sizes of the sweep: (N, K, D) around the headline size 200 000 x 64 x 32.
+SWEEP_SIZES = ((200_000, 8, 32), (200_000, 512, 32), (200_000, 64, 2), (200_000, 64, 256))
+
+#: The rows of the memory check (``--memory``).
+MEMORY_METHODS = ("sklearn-iter", "kmrbf-lloyd", "kmrbf-softmax", "kmrbf-entmax15", "kmrbf-bisect",
+                  "kmrbf-torch-softmax", "kmrbf-torch-entmax15")
+
+
+def peer_available(peer: str | None) -> str | None:
+    """None when the module of ``peer`` (a key of :data:`PEER_MODULES`) imports, else why not.
+
+    >>> peer_available(None) is None, peer_available("scikit-learn") is None
+    (True, True)
+    """
+    if peer is None:
+        return None
+    try:
+        __import__(PEER_MODULES[peer])
+    except ImportError as exc:
+        return f"not installed ({PEER_MODULES[peer]}: {exc.__class__.__name__}); pip install kmrbf[bench]"
+    return None
+
+
+class _Problem:
+    """The benchmark instance in every form the rows need, built on first use."""
+
+    def __init__(self, n: int, k: int, d: int, seed: int, torch_chunk: int | None):
+        self.X, self.M, self.sigma = make_problem(n, k, d, seed=seed)
+        self.torch_chunk = torch_chunk
+        self._cache: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        if name not in self._cache:
+            self._cache[name] = getattr(self, "_" + name.replace("-", "_"))()
+        return self._cache[name]
+
+    def _logits(self):
+        from kmrbf.numerics import sq_distances
+        d = np.asarray(sq_distances(self.X, self.M))
+        d -= d.min(axis=1, keepdims=True)
+        d *= -1.0 / self.sigma
+        return d
+
+    def _resp(self):
+        from kmrbf.numerics import softmax
+        return np.ascontiguousarray(softmax(self.get("logits")))
+
+    def _torch(self):
+        import torch
+        return torch.from_numpy(self.X), torch.from_numpy(self.M)
+
+    def _torch_logits(self):
+        import torch
+        return torch.from_numpy(self.get("logits"))
+
+    def _torch_resp(self):
+        import torch
+        return torch.from_numpy(self.get("resp"))
+
+
+def _sklearn_iter(P: _Problem) -> Callable[[], Any]:
+    from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense  # private: benchmark only
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+    from threadpoolctl import ThreadpoolController
+
+    X, M = P.X, P.M
+    n, k = X.shape[0], M.shape[0]
+    weights = np.ones(n)
+    new, wic = np.zeros_like(M), np.zeros(k)
+    labels, shift = np.full(n, -1, dtype=np.int32), np.zeros(k)
+    threads = _openmp_effective_n_threads()
+    controller = ThreadpoolController()  # scanned once: threadpool_limits rescans (~2 ms) per entry
+
+    def run():
+        with controller.limit(limits=1, user_api="blas"):  # as KMeans does around its iterations
+            lloyd_iter_chunked_dense(X, weights, M, new, wic, labels, shift, threads)
+        return new
+    return run
+
+
+def _sklearn_fit(P: _Problem) -> Callable[[], Any]:
+    import warnings
+
+    from sklearn.cluster import KMeans
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning after one iteration
+            return KMeans(n_clusters=P.M.shape[0], init=P.M, n_init=1, max_iter=1).fit(P.X).cluster_centers_
+    return run
+
+
+def _faiss(P: _Problem) -> Callable[[], Any]:
+    import faiss
+
+    X32, M32 = P.X.astype(np.float32), P.M.astype(np.float32)
+    n, dim = X32.shape
+
+    def run():
+        km = faiss.Kmeans(dim, M32.shape[0], niter=1, max_points_per_centroid=n, verbose=False)
+        km.train(X32, init_centroids=M32)
+        return km.centroids
+    return run
+
+
+def _numpy_softmax(P: _Problem) -> Callable[[], Any]:
+    X, M, sigma = P.X, P.M, P.sigma
+
+    def run():
+        d = X @ M.T
+        d *= -2.0
+        d += (X * X).sum(axis=1)[:, None]
+        d += (M * M).sum(axis=1)[None, :]
+        d -= d.min(axis=1, keepdims=True)
+        d *= -1.0 / sigma
+        np.exp(d, out=d)
+        d /= d.sum(axis=1, keepdims=True)
+        return (d.T @ X) / d.sum(axis=0)[:, None]
+    return run
+
+
+def _torch_softmax(P: _Problem) -> Callable[[], Any]:
+    import torch
+
+    X, M = P.get("torch")
+    sigma = P.sigma
+
+    def run():
+        r = torch.softmax(-torch.cdist(X, M) ** 2 / sigma, dim=1)
+        return (r.T @ X) / r.sum(dim=0)[:, None]
+    return run
+
+
+def _gemms(P: _Problem, torch_: bool) -> Callable[[], Any]:
+    X, M, R = (*P.get("torch"), P.get("torch-resp")) if torch_ else (P.X, P.M, P.get("resp"))
+
+    def run():
+        return X @ M.T, R.T @ X
+    return run
+
+
+def _deepspin(P: _Problem, which: str) -> Callable[[], Any]:
+    import entmax
+
+    Z = P.get("torch-logits")
+    if which == "entmax15k":
+        return lambda: entmax.entmax15(Z, dim=-1, k=8)
+    return lambda: getattr(entmax, which)(Z, dim=-1)
+
+
+def _fast_pytorch_kmeans(P: _Problem) -> Callable[[], Any]:
+    from fast_pytorch_kmeans import KMeans
+
+    X, M = P.get("torch")
+
+    def run():
+        km = KMeans(n_clusters=int(M.shape[0]), max_iter=1, mode="euclidean", verbose=0)
+        km.fit(X, centroids=M.clone())
+        return km.centroids
+    return run
+
+
+def _kmrbf(P: _Problem, what: str, torch_: bool) -> Callable[[], Any]:
+    import kmrbf.numerics as kn
+
+    X, M = P.get("torch") if torch_ else (P.X, P.M)
+    kw = {"chunk_size": P.torch_chunk} if torch_ and P.torch_chunk else {}
+    sigma = P.sigma
+    if what == "lloyd":
+        return lambda: kn.lloyd_step(X, M, **kw)
+    if what in ("entmax15-alone", "sparsemax-alone"):
+        Z = P.get("logits")
+        fn = kn.entmax15 if what == "entmax15-alone" else kn.sparsemax
+        return lambda: fn(Z)
+    alpha = {"softmax": 1.0, "entmax15": 1.5, "sparsemax": 2.0, "bisect": 1.25}[what]
+
+    def run():
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", kn.EmptyClusterWarning)
+            return kn.soft_centroids(X, M, sigma, alpha=alpha, **kw)
+    return run
+
+
+def _factory(key: str, P: _Problem) -> Callable[[], Any]:
+    """The zero-argument callable of row ``key`` on problem ``P``."""
+    if key == "sklearn-iter":
+        return _sklearn_iter(P)
+    if key == "sklearn-fit":
+        return _sklearn_fit(P)
+    if key.startswith("gemm-"):
+        return _gemms(P, key == "gemm-torch")
+    if key == "faiss":
+        return _faiss(P)
+    if key == "numpy-softmax":
+        return _numpy_softmax(P)
+    if key == "torch-softmax":
+        return _torch_softmax(P)
+    if key.endswith("-deepspin"):
+        return _deepspin(P, key[: -len("-deepspin")])
+    if key == "fast-pytorch-kmeans":
+        return _fast_pytorch_kmeans(P)
+    if key.startswith("kmrbf-torch-"):
+        return _kmrbf(P, key[len("kmrbf-torch-"):], True)
+    return _kmrbf(P, key[len("kmrbf-"):], False)
+
+
+def _rss_kib(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def peak_rss(fn: Callable[[], Any]) -> int | None:
+    """Peak resident memory (bytes) that one call of ``fn`` adds above the resident set before it.
+
+    Linux only (None elsewhere, or where ``/proc/self/clear_refs`` is not writable): freed
+    heap memory is returned first (``gc.collect``, ``malloc_trim(0)``), the kernel's peak
+    resident set ``VmHWM`` is reset (``clear_refs`` 5), and the call's ``VmHWM`` minus the
+    ``VmRSS`` before it is returned.  It counts every allocation that touches memory (NumPy,
+    torch's CPU allocator, compiled code, thread stacks), at page granularity.
+
+    >>> b = peak_rss(lambda: np.ones(2**22))  # 32 MiB
+    >>> b is None or b >= 2**25 * 0.9
+    True
+    """
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return None
+    base = _rss_kib("VmRSS")
+    if base is None:
+        return None
+    out = fn()
+    peak = _rss_kib("VmHWM")
+    del out
+    return None if peak is None else max(0, peak - base) * 1024
+
+
+def peak_traced(fn: Callable[[], Any]) -> int:
+    """Peak bytes traced by :mod:`tracemalloc` during one call of ``fn`` (NumPy's buffers).
+
+    >>> peak_traced(lambda: np.ones(1000)) >= 8000
+    True
+    """
+    tracemalloc.start()
+    try:
+        fn()
+        return int(tracemalloc.get_traced_memory()[1])
+    finally:
+        tracemalloc.stop()
+
+
+def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int = 5, seed: int = 0,
+                    methods: Sequence[str] | None = None, memory: bool = True,
+                    torch_chunk: int | None = None,
+                    progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    r"""One iteration of every peer and of kmrbf, side by side in one process (``kmrbf bench --peers``).
+
+    Problem: :func:`make_problem` (``X`` standard normal (n, d), ``M`` = k rows of ``X``,
+    :math:`\sigma=0.1d`), float64 (faiss: float32).  Every available row of
+    :data:`PEER_METHODS` is timed with :func:`time_interleaved_wall` (``repeat`` rotated
+    rounds after a warm-up call, all threads of every library: NumPy's BLAS, torch's pool,
+    OpenMP), then, with ``memory``, called once more under :func:`peak_rss` and, for the
+    NumPy rows, under :func:`peak_traced`.  A row whose peer does not import, or whose
+    callable raises, is kept with its ``status``.
+
+    Parameters
+    ----------
+    n, k, d : int
+        Problem size (default: the issue's 200 000 x 64 x 32).
+    repeat : int, optional
+        Interleaved rounds (the minimum is reported).
+    seed : int, optional
+        Seed of :func:`make_problem`.
+    methods : sequence of str, optional
+        Keys of :data:`PEER_METHODS` (default: all, in table order).
+    memory : bool, optional
+        Measure the peak memory of each row (one more call each).
+    torch_chunk : int, optional
+        ``chunk_size`` of the kmrbf torch rows (default: the library's).
+    progress : callable, optional
+        ``progress(message)`` between phases.
+
+    Returns
+    -------
+    list of dict
+        One row per method: ``key``, ``label``, ``status`` (``"ok"``, ``"not installed ..."``,
+        ``"unavailable: ..."``), ``wall`` and ``cpu`` (per-call seconds of each round),
+        ``rss_bytes``, ``traced_bytes`` (None where not measured), ``n``, ``k``, ``d``.
+    """
+    keys = list(PEER_METHODS) if methods is None else list(methods)
+    unknown = [m for m in keys if m not in PEER_METHODS]
+    if unknown:
+        raise ValueError(f"methods must be keys of PEER_METHODS; got {unknown}")
+    P = _Problem(n, k, d, seed, torch_chunk)
+    rows, fns = [], {}
+    for key in keys:
+        label, peer, kind = PEER_METHODS[key]
+        row = {"key": key, "label": label, "kind": kind, "n": n, "k": k, "d": d, "status": "ok",
+               "wall": [], "cpu": [], "rss_bytes": None, "traced_bytes": None}
+        rows.append(row)
+        why = peer_available(peer)
+        if why is not None:
+            row["status"] = why
+            continue
+        try:
+            fn = _factory(key, P)
+            fn()  # fails here, not in the middle of the timing, if the peer's API moved
+        except Exception as exc:  # noqa: BLE001 - a peer's private API may change: report, go on
+            row["status"] = f"unavailable: {exc.__class__.__name__}: {exc}"[:160]
+            continue
+        fns[key] = fn
+    if progress:
+        progress(f"peers bench n={n} k={k} d={d}: {len(fns)} rows, {repeat} interleaved rounds")
+    times = time_interleaved_wall(fns, repeat) if fns else {}
+    for row in rows:
+        if row["key"] in times:
+            row["wall"] = times[row["key"]]["wall"]
+            row["cpu"] = times[row["key"]]["cpu"]
+            if memory:
+                row["rss_bytes"] = peak_rss(fns[row["key"]])
+                if row["kind"] == "numpy":
+                    row["traced_bytes"] = peak_traced(fns[row["key"]])
+    return rows
+
+
+def time_interleaved_wall(fns: dict[Any, Callable[[], Any]], repeat: int, *,
+                          floor: float = 2e-3) -> dict[Any, dict[str, list[float]]]:
+    """Per-call wall and process CPU seconds of every function, in ``repeat`` interleaved rounds.
+
+    The rounds of :func:`time_interleaved` (order rotated each round, short calls batched to
+    last ``floor`` of wall time), each measured on both clocks: wall time is what a user
+    waits with every core in use; CPU over wall tells how many cores were busy.
+
+    Parameters
+    ----------
+    fns : dict
+        Zero-argument functions to time, under any hashable keys.
+    repeat : int
+        Number of rounds (``>= 1``).
+    floor : float, optional
+        Shortest timed interval in seconds (default 2 ms).
+
+    Returns
+    -------
+    dict
+        For every key, ``{"wall": [...], "cpu": [...]}``: the ``repeat`` per-call times.
+
+    Examples
+    --------
+    >>> t = time_interleaved_wall({"a": lambda: sum(range(100))}, 2)
+    >>> sorted(t["a"]), [len(v) for v in t["a"].values()]
+    (['cpu', 'wall'], [2, 2])
+    """
+    out = _interleave(fns, repeat, floor, time.perf_counter)
+    return {m: {"wall": [w for w, _ in v], "cpu": [c for _, c in v]} for m, v in out.items()}
+
+
+def _ratio(row: dict[str, Any], base: dict[str, Any] | None) -> str:
+    if base is None or not row["wall"] or not base["wall"]:
+        return "n/a"
+    return f"{min(row['wall']) / min(base['wall']):.2f}"
+
+
+def _mib(b: int | None) -> str:
+    return "-" if b is None else f"{b / 2**20:.1f}"
+
+
+def format_peers(rows: Sequence[dict[str, Any]]) -> str:
+    """The table of :func:`run_peers_bench`: time, ratios to scikit-learn's iteration and to the
+    two-GEMM bound, peak memory above the input, CPU time over wall time.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        :func:`run_peers_bench` rows (one problem size).
+
+    Returns
+    -------
+    str
+        One line per row; rows that did not run show their status instead of numbers.
+    """
+    by = {r["key"]: r for r in rows}
+    sk, gemm = by.get("sklearn-iter"), by.get("gemm-numpy")
+    head = ["method", "ms", "/sklearn", "/2GEMM", "RSS MiB", "traced MiB", "CPU/wall"]
+    table = [head]
+    for r in rows:
+        if r["wall"]:
+            cpu_wall = sum(r["cpu"]) / max(sum(r["wall"]), 1e-12)
+            ms = 1e3 * min(r["wall"])
+            table.append([r["label"], f"{ms:.1f}" if ms >= 10 else f"{ms:.3f}", _ratio(r, sk), _ratio(r, gemm),
+                          _mib(r["rss_bytes"]), _mib(r["traced_bytes"]), f"{cpu_wall:.2f}"])
+    w = [max([len(row[c]) for row in table] + [len(r["label"]) * (c == 0) for r in rows])
+         for c in range(len(head))]
+    timed = {r["label"]: row for r, row in zip([r for r in rows if r["wall"]], table[1:])}
+    out = ["  ".join([head[0].ljust(w[0])] + [c.rjust(x) for c, x in zip(head[1:], w[1:])])]
+    for r in rows:
+        if r["label"] in timed and r["wall"]:
+            row = timed[r["label"]]
+            out.append("  ".join([row[0].ljust(w[0])] + [c.rjust(x) for c, x in zip(row[1:], w[1:])]))
+        else:
+            out.append(f"{r['label'].ljust(w[0])}  {r['status']}")
+    r0 = rows[0] if rows else {"n": "?", "k": "?", "d": "?"}
+    out.append(f"(N={r0['n']}, K={r0['k']}, D={r0['d']}, float64, sigma=0.1 D; ms: minimum wall time over "
+               "interleaved rounds, all threads; /sklearn, /2GEMM: ratio of minima to scikit-learn's "
+               "Lloyd iteration and to the two NumPy GEMMs X.M^T + R^T.X; RSS: peak resident memory "
+               "above the input during one call (Linux VmHWM, every allocator); traced: tracemalloc peak "
+               "(NumPy buffers only); CPU/wall: process CPU time over wall time, summed over the rounds)")
+    return "\n".join(out)
+
+
+def run_sweep(sizes: Sequence[tuple[int, int, int]] | None = None, *, repeat: int = 3, seed: int = 0,
+              methods: Sequence[str] | None = None, torch_chunk: int | None = None,
+              progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """:func:`run_peers_bench` (no memory) of ``methods`` (default :data:`SWEEP_METHODS`) at every
+    ``(n, k, d)`` of ``sizes`` (default :data:`SWEEP_SIZES`), rows concatenated.
+
+    >>> rows = run_sweep([(300, 2, 2)], repeat=1, methods=("gemm-numpy", "kmrbf-lloyd"))
+    >>> [(r["key"], r["k"]) for r in rows]
+    [('gemm-numpy', 2), ('kmrbf-lloyd', 2)]
+    """
+    rows = []
+    for n, k, d in SWEEP_SIZES if sizes is None else sizes:
+        rows += run_peers_bench(n, k, d, repeat=repeat, seed=seed, memory=False,
+                                methods=SWEEP_METHODS if methods is None else methods,
+                                torch_chunk=torch_chunk, progress=progress)
+    return rows
+
+
+def format_sweep(rows: Sequence[dict[str, Any]]) -> str:
+    """The sweep as one table: a line per method, a column per size, the ratio to scikit-learn's
+    Lloyd iteration at that size (``n/a`` where a row did not run).
+
+    >>> rows = run_sweep([(300, 2, 2)], repeat=1, methods=("sklearn-iter", "kmrbf-lloyd"))
+    >>> format_sweep(rows).splitlines()[0].split()[:2]
+    ['method', 'N=300,K=2,D=2']
+    """
+    sizes = list(dict.fromkeys((r["n"], r["k"], r["d"]) for r in rows))
+    keys = list(dict.fromkeys(r["key"] for r in rows))
+    cell = {(r["n"], r["k"], r["d"], r["key"]): r for r in rows}
+    head = ["method"] + [f"N={n},K={k},D={d}" for n, k, d in sizes]
+    lines = [head]
+    for key in keys:
+        line = [PEER_METHODS[key][0]]
+        for s in sizes:
+            r, base = cell.get((*s, key)), cell.get((*s, "sklearn-iter"))
+            line.append("n/a" if r is None else _ratio(r, base))
+        lines.append(line)
+    w = [max(len(row[c]) for row in lines) for c in range(len(head))]
+    txt = ["  ".join([row[0].ljust(w[0])] + [c.rjust(x) for c, x in zip(row[1:], w[1:])]) for row in lines]
+    txt.append("(ratio of minimum wall times to scikit-learn's Lloyd iteration at the same size)")
+    return "\n".join(txt)
+
+
+def run_memory_check(n: int = 1_000_000, k: int = 64, d: int = 32, *, seed: int = 0,
+                     methods: Sequence[str] | None = None, torch_chunk: int | None = None,
+                     progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Peak memory above the input of one step of each method (default :data:`MEMORY_METHODS`) at
+    ``(n, k, d)`` (``--memory``).
+
+    Each available method is called once (warm-up), then once under :func:`peak_rss` and, for
+    NumPy rows, once under :func:`peak_traced`.  Rows as :func:`run_peers_bench` (no timings),
+    plus ``input_bytes`` (``X`` and ``M``) and ``nk_bytes`` (an N x K float64 array).
+
+    >>> r = run_memory_check(20_000, 8, 4, methods=("kmrbf-softmax",))[0]
+    >>> r["status"], r["traced_bytes"] < r["nk_bytes"]
+    ('ok', True)
+    """
+    P = _Problem(n, k, d, seed, torch_chunk)
+    rows = []
+    for key in MEMORY_METHODS if methods is None else methods:
+        label, peer, kind = PEER_METHODS[key]
+        row = {"key": key, "label": label, "kind": kind, "n": n, "k": k, "d": d, "status": "ok",
+               "rss_bytes": None, "traced_bytes": None, "input_bytes": P.X.nbytes + P.M.nbytes,
+               "nk_bytes": 8 * n * k}
+        rows.append(row)
+        why = peer_available(peer)
+        if why is not None:
+            row["status"] = why
+            continue
+        if progress:
+            progress(f"memory: {label}")
+        try:
+            fn = _factory(key, P)
+            fn()
+        except Exception as exc:  # noqa: BLE001 - reported in the table
+            row["status"] = f"unavailable: {exc.__class__.__name__}: {exc}"[:160]
+            continue
+        row["rss_bytes"] = peak_rss(fn)
+        if kind == "numpy":
+            row["traced_bytes"] = peak_traced(fn)
+    return rows
+
+
+def format_memory(rows: Sequence[dict[str, Any]], target_mib: float = 32.0) -> str:
+    """The memory check as a table, each peak against ``target_mib`` (issue 10: 32 MiB above the input).
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        :func:`run_memory_check` rows.
+    target_mib : float, optional
+        The bound each peak is compared with.
+
+    Returns
+    -------
+    str
+        One line per method: peak RSS and traced peak in MiB, and whether the larger of the
+        two measured peaks is within the target.
+    """
+    head = ["method", "RSS MiB", "traced MiB", f"<= {target_mib:g} MiB"]
+    lines = [head]
+    for r in rows:
+        if r["status"] != "ok":
+            lines.append([r["label"], r["status"], "", ""])
+            continue
+        measured = [b for b in (r["rss_bytes"], r["traced_bytes"]) if b is not None]
+        ok = "n/a" if not measured else ("yes" if max(measured) <= target_mib * 2**20 else "NO")
+        lines.append([r["label"], _mib(r["rss_bytes"]), _mib(r["traced_bytes"]), ok])
+    w = [max(len(row[c]) for row in lines) for c in range(len(head))]
+    txt = ["  ".join([row[0].ljust(w[0])] + [c.rjust(x) for c, x in zip(row[1:], w[1:])]) for row in lines]
+    if rows:
+        r0 = rows[0]
+        txt.append(f"(N={r0['n']}, K={r0['k']}, D={r0['d']}: the input X, M is {r0['input_bytes'] / 2**20:.1f} MiB, "
+                   f"an N x K float64 array {r0['nk_bytes'] / 2**20:.1f} MiB; peaks above the input)")
+    return "\n".join(txt)
+
+
+def add_bench_arguments(parser: Any) -> None:
+    """Add the peer-benchmark flags to the ``kmrbf bench`` parser (``--peers``, ``--sweep``,
+    ``--memory``, ``--size``, ``--torch-chunk``); :func:`run_peers_command` acts on them.
+
+    >>> import argparse
+    >>> p = argparse.ArgumentParser(); add_bench_arguments(p)
+    >>> a = p.parse_args(["--peers", "--size", "1000", "8", "4"])
+    >>> a.peers, a.size, a.sweep, a.memory, a.torch_chunk
+    (True, [1000, 8, 4], False, False, None)
+    """
+    g = parser.add_argument_group("peers (issue 10; pip install kmrbf[bench])")
+    g.add_argument("--peers", action="store_true",
+                   help="instead: one iteration of scikit-learn, faiss, NumPy, torch, deep-spin entmax, "
+                        "fast-pytorch-kmeans and kmrbf side by side, as ratios (one table)")
+    g.add_argument("--sweep", action="store_true",
+                   help="instead: the ratios to scikit-learn at K = 8, 512 and D = 2, 256 (N = 200 000)")
+    g.add_argument("--memory", action="store_true",
+                   help="instead: peak memory above the input of one step at N = 10^6, D = 32, K = 64")
+    g.add_argument("--size", type=int, nargs=3, metavar=("N", "K", "D"), default=None,
+                   help="with --peers / --memory: the problem size (default 200000 64 32 / 1000000 64 32)")
+    g.add_argument("--torch-chunk", type=int, default=None, metavar="ROWS",
+                   help="chunk_size of the kmrbf torch rows (default: the library's)")
+
+
+def run_peers_command(args: Any) -> int | None:
+    """Run what the flags of :func:`add_bench_arguments` ask for and print it; None when none is set.
+
+    Uses ``args.repeat`` and ``args.seed`` of ``kmrbf bench``; ``--peers``, ``--sweep`` and
+    ``--memory`` may be combined (run in that order).  Returns the exit code 0.
+    """
+    if not (args.peers or args.sweep or args.memory):
+        return None
+    repeat = getattr(args, "repeat", 5)
+    seed = getattr(args, "seed", 0)
+    if args.size is not None and min(args.size) < 1:
+        raise ValueError(f"--size values must be >= 1; got {args.size}")
+    if args.torch_chunk is not None and args.torch_chunk < 1:
+        raise ValueError(f"--torch-chunk must be >= 1; got {args.torch_chunk}")
+    doc: dict[str, Any] = {"repeat": repeat, "seed": seed, "torch_chunk": args.torch_chunk}
+    if args.peers:
+        n, k, d = args.size or (200_000, 64, 32)
+        doc["peers"] = run_peers_bench(n, k, d, repeat=repeat, seed=seed, torch_chunk=args.torch_chunk)
+        print(format_peers(doc["peers"]))
+    if args.sweep:
+        doc["sweep"] = run_sweep(repeat=repeat, seed=seed, torch_chunk=args.torch_chunk)
+        print(format_sweep(doc["sweep"]))
+    if args.memory:
+        n, k, d = args.size or (1_000_000, 64, 32)
+        doc["memory"] = run_memory_check(n, k, d, seed=seed, torch_chunk=args.torch_chunk)
+        print(format_memory(doc["memory"]))
+    if getattr(args, "json", None):
+        import json
+        from pathlib import Path
+        Path(args.json).write_text(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
+        print(f"wrote {args.json}")
+    return 0

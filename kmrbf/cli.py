@@ -12,6 +12,10 @@
     the precision study of KR-S36-underflow: tables and figures.
 ``kmrbf bench [--n ...] [--k ...] [--d ...] [--repeat R] [--json PATH] [--sparsity]``
     time one iteration of Lloyd / soft-Lloyd and fit the scaling exponents (KR-S53).
+``kmrbf bench --peers | --sweep | --memory [--size N K D] [--torch-chunk ROWS]``
+    the fast path side by side with its peers (scikit-learn, faiss, NumPy, torch, deep-spin
+    entmax, fast-pytorch-kmeans) as ratios to scikit-learn's iteration and to the two-GEMM
+    bound; the size sweep; peak memory at N = 10**6.
 
 This module is the top of the import layers: nothing imports it.
 """
@@ -177,6 +181,7 @@ def _add_bench(p: argparse.ArgumentParser) -> None:
                    help="instead: entmax-1.5 sparsity vs accumulation cost and vs Lloyd (blobs data)")
     p.add_argument("--sigma-factors", type=float, nargs="+", default=[0.1, 0.5, 0.75, 1.0],
                    help="with --sparsity: sigma / g, g = median gap d_(2) - d_(1) of the blobs")
+    bench.add_bench_arguments(p)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -186,6 +191,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     for name in ("n", "k", "d"):
         if min(getattr(args, name)) < 1:
             raise ValueError(f"--{name} values must be >= 1; got {getattr(args, name)}")
+    code = bench.run_peers_command(args)
+    if code is not None:  # --peers / --sweep / --memory
+        return code
     if args.sparsity:
         if min(args.sigma_factors) <= 0:
             raise ValueError(f"--sigma-factors must be > 0; got {args.sigma_factors}")

@@ -164,3 +164,126 @@ def test_run_ratio_bench_tiny():
     names = {"lloyd", "entmax_sparse", "entmax_dense", "acc_dense", "acc_sparse"}
     assert all(set(r["times"]) == names and all(len(v) == 2 and min(v) > 0 for v in r["times"].values())
                for r in rows)
+
+
+# ------------------------------------------------------------------ peers (kmrbf bench --peers)
+def test_peers_table_with_the_installed_peers():
+    # the bench extra (faiss-cpu, entmax, fast-pytorch-kmeans) is not part of `make test`:
+    # every row whose peer imports runs, the others say "not installed"
+    from kmrbf.bench import PEER_METHODS, format_peers, peer_available, run_peers_bench
+
+    rows = run_peers_bench(1500, 4, 3, repeat=2)
+    assert [r["key"] for r in rows] == list(PEER_METHODS)
+    installed = {r["key"]: peer_available(PEER_METHODS[r["key"]][1]) is None for r in rows}
+    assert all((r["status"] == "ok") == installed[r["key"]] for r in rows), [(r["key"], r["status"]) for r in rows]
+    assert all(r["status"].startswith("not installed") for r in rows if not installed[r["key"]])
+    assert installed["sklearn-iter"] and installed["kmrbf-softmax"]  # core dependencies
+    ok = [r for r in rows if r["status"] == "ok"]
+    assert all(len(r["wall"]) == len(r["cpu"]) == 2 and min(r["wall"]) > 0 for r in ok)
+    assert all((r["traced_bytes"] is not None) == (r["kind"] == "numpy") for r in ok)
+    text = format_peers(rows)
+    lines = text.splitlines()
+    assert lines[0].split()[:2] == ["method", "ms"] and len(lines) == len(rows) + 2
+    if not all(installed.values()):
+        assert "not installed" in text
+    sk = next(line for line in lines if line.startswith("scikit-learn Lloyd iteration"))
+    assert sk.split()[-5] == "1.00"  # the baseline's ratio to itself
+    gemm = next(line for line in lines if line.startswith("two GEMMs X.M^T, R^T.X alone (NumPy)"))
+    assert gemm.split()[-4] == "1.00"
+
+
+def test_peers_table_with_a_peer_missing_and_a_private_api_gone(monkeypatch):
+    import sys
+
+    from kmrbf.bench import format_peers, peer_available, run_peers_bench
+
+    monkeypatch.setitem(sys.modules, "faiss", None)  # import faiss -> ImportError
+    monkeypatch.setitem(sys.modules, "sklearn.cluster._k_means_lloyd", None)
+    assert peer_available("faiss").startswith("not installed")
+    rows = run_peers_bench(800, 3, 2, repeat=1, memory=False,
+                           methods=("sklearn-iter", "faiss", "gemm-numpy", "kmrbf-softmax"))
+    status = {r["key"]: r["status"] for r in rows}
+    assert status["faiss"].startswith("not installed") and status["sklearn-iter"].startswith("unavailable")
+    assert status["gemm-numpy"] == status["kmrbf-softmax"] == "ok"
+    text = format_peers(rows)
+    assert "not installed" in text and "unavailable: ModuleNotFoundError" in text
+    soft = next(line for line in text.splitlines() if line.startswith("kmrbf soft_centroids alpha=1 (NumPy)"))
+    assert soft.split()[-5] == "n/a" and float(soft.split()[-4]) > 0  # no sklearn baseline; GEMM ratio
+
+
+def test_unknown_peer_method_is_refused():
+    import pytest
+
+    from kmrbf.bench import run_peers_bench
+
+    with pytest.raises(ValueError, match="PEER_METHODS"):
+        run_peers_bench(100, 2, 2, methods=("sklearn",))
+
+
+def test_sweep_and_memory_tables(monkeypatch):
+    import kmrbf.bench as b
+
+    rows = b.run_sweep([(600, 2, 2), (600, 3, 4)], repeat=1, methods=("sklearn-iter", "kmrbf-lloyd"))
+    assert [(r["key"], r["k"]) for r in rows] == [("sklearn-iter", 2), ("kmrbf-lloyd", 2),
+                                                    ("sklearn-iter", 3), ("kmrbf-lloyd", 3)]
+    text = b.format_sweep(rows)
+    assert "N=600,K=3,D=4" in text.splitlines()[0] and len(text.splitlines()) == 4
+    mem = b.run_memory_check(20_000, 8, 4, methods=("kmrbf-softmax", "kmrbf-torch-softmax", "sklearn-iter"))
+    # torch is in the test extra (torch==2.13.0), scikit-learn a core dependency
+    assert all(r["status"] == "ok" for r in mem)
+    numpy_row = mem[0]
+    assert numpy_row["traced_bytes"] < numpy_row["nk_bytes"]  # chunked: never an N x K array
+    mtext = b.format_memory(mem, target_mib=32.0)
+    assert "<= 32 MiB" in mtext.splitlines()[0] and "yes" in mtext.splitlines()[1]
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)
+    gone = b.run_memory_check(500, 2, 2, methods=("kmrbf-torch-softmax",))
+    assert gone[0]["status"].startswith("not installed") and "not installed" in b.format_memory(gone)
+
+
+def test_peak_memory_helpers():
+    from kmrbf.bench import peak_rss, peak_traced
+
+    assert peak_traced(lambda: np.ones(10_000)) >= 80_000
+    rss = peak_rss(lambda: np.ones(2**22))  # 32 MiB touched
+    assert rss is None or rss >= 0.9 * 2**25
+
+
+def test_time_interleaved_wall_measures_both_clocks():
+    import time as _time
+
+    from kmrbf.bench import time_interleaved_wall
+
+    t = time_interleaved_wall({"sleep": lambda: _time.sleep(0.003), "spin": lambda: sum(range(20_000))}, 2)
+    assert min(t["sleep"]["wall"]) >= 0.003 and max(t["sleep"]["cpu"]) < min(t["sleep"]["wall"])
+    assert len(t["spin"]["cpu"]) == 2
+
+
+def test_cli_flags_run_the_peer_tables(monkeypatch, capsys, tmp_path):
+    import argparse
+    import json
+
+    import kmrbf.bench as b
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json")
+    b.add_bench_arguments(p)
+    assert b.run_peers_command(p.parse_args([])) is None  # no flag: the ordinary bench runs
+    monkeypatch.setattr(b, "SWEEP_SIZES", ((400, 2, 2),))
+    monkeypatch.setattr(b, "PEER_METHODS", {k: v for k, v in b.PEER_METHODS.items()
+                                            if k in ("sklearn-iter", "kmrbf-lloyd", "kmrbf-torch-softmax")})
+    monkeypatch.setattr(b, "SWEEP_METHODS", ("sklearn-iter", "kmrbf-lloyd"))
+    monkeypatch.setattr(b, "MEMORY_METHODS", ("kmrbf-lloyd",))
+    out = tmp_path / "peers.json"
+    args = p.parse_args(["--peers", "--sweep", "--memory", "--size", "500", "3", "2", "--torch-chunk", "64",
+                         "--json", str(out)])
+    assert b.run_peers_command(args) == 0
+    text = capsys.readouterr().out
+    assert "scikit-learn Lloyd iteration" in text and "N=400,K=2,D=2" in text and "<= 32 MiB" in text
+    doc = json.loads(out.read_text())
+    assert set(doc) >= {"peers", "sweep", "memory"} and doc["torch_chunk"] == 64
+    import pytest
+
+    with pytest.raises(ValueError, match="--torch-chunk"):
+        b.run_peers_command(p.parse_args(["--peers", "--torch-chunk", "0"]))

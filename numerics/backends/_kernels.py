@@ -25,6 +25,10 @@ __all__: list[str] = []  # nothing public: a private layer, imported by name
 #: (below it the Python glue of the compiled path costs more than it saves).
 COMPILED_MIN_WORK = 1 << 15
 
+#: Rows per block of the torch-native kernels at most (as fast as 4096 on CPU, and entmax-1.5
+#: stays within 32 MiB above the input at N = 10**6, K = 64: benchmarks/README.md).
+TORCH_CHUNK = 2048
+
 _BACKEND: contextvars.ContextVar[str] = contextvars.ContextVar("kmrbf_backend", default="auto")
 
 
@@ -70,7 +74,8 @@ def _fast_soft_stats(X: Any, M: Any, sigma: float, alpha: float, xp: Any,
 
         return _soft_stats_compiled(*_contiguous(X, M), sigma, alpha, objective=objective)
     if is_torch_namespace(xp) and _torch_native() is not None:
-        return _torch_native()._soft_stats_torch(X, M, sigma, alpha, chunk)
+        return _torch_native()._soft_stats_torch(X, M, sigma, alpha, min(chunk, TORCH_CHUNK),
+                                                 objective=objective)
     return _soft_stats_reference(X, M, sigma, alpha, xp, chunk)
 
 
@@ -81,7 +86,7 @@ def _fast_hard_stats(X: Any, M: Any, xp: Any, chunk: int) -> tuple[Any, Any, Any
 
         return _hard_stats_compiled(*_contiguous(X, M))
     if is_torch_namespace(xp) and _torch_native() is not None:
-        return _torch_native()._hard_stats_torch(X, M, chunk)
+        return _torch_native()._hard_stats_torch(X, M, min(chunk, TORCH_CHUNK))
     S, T, labels = _hard_stats(X, M, xp, chunk)
     return S, T, labels, None
 
@@ -103,6 +108,8 @@ def _soft_centroids(X: Any, M: Any, sigma: float, alpha: float, xp: Any, chunk: 
     :math:`S'_k,T'_k` from :func:`_shifted_soft_stats` instead; then a cluster is empty only
     when all its responsibilities are exact zeros (never for softmax).
     """
+    if is_torch_namespace(xp) and _torch_native() is not None:
+        return _torch_native()._soft_centroids_torch(X, M, sigma, alpha, min(chunk, TORCH_CHUNK))
     S, T, _, _, _ = _fast_soft_stats(X, M, sigma, alpha, xp, chunk, objective=False)
     s = _max_abs(X, xp)
     scale = min(1.0, s) if s > 0.0 else 1.0
