@@ -38,7 +38,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._compat import quiet_fp
-from ._kernels import _entmax15, _entmax_bisect, _log_sum_exp, _softmax, _softmax_naive, _sparsemax
+from ._kernels import _entmax_bisect, _log_sum_exp, _softmax, _softmax_naive
+from .backends._kernels import _fast_sparse_map
 from .validation import check_alpha, check_logits, check_positive_int
 
 __all__ = [
@@ -216,7 +217,7 @@ def entmax15(z: Any, /, *, axis: int = -1) -> Any:
     """
     z, xp, axis = check_logits(z, axis)
     with quiet_fp():
-        return _entmax15(z, xp, axis)
+        return _fast_sparse_map(z, xp, axis, 1.5)
 
 
 def sparsemax(z: Any, /, *, axis: int = -1) -> Any:
@@ -258,7 +259,7 @@ def sparsemax(z: Any, /, *, axis: int = -1) -> Any:
     """
     z, xp, axis = check_logits(z, axis)
     with quiet_fp():
-        return _sparsemax(z, xp, axis)
+        return _fast_sparse_map(z, xp, axis, 2.0)
 
 
 def entmax_bisect(z: Any, /, alpha: float, *, axis: int = -1, n_iter: int | None = None) -> Any:

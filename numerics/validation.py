@@ -572,6 +572,12 @@ def check_logits(z: Any, axis: Any, *, name: str = "z", allow_all_neg_inf: bool 
         raise ValueError(f"{name} must be non-empty along axis {axis}; got shape {tuple(z.shape)}")
     if math.prod(z.shape) == 0:
         return z, xp, axis
+    ext = _extremes(z, xp)
+    if ext is not None and not math.isnan(ext[0]) and ext[0] < math.inf:
+        # no NaN (max propagates it), no +inf; an all -inf slice has maximum -inf: one
+        # reduction instead of three N-sized masks
+        if allow_all_neg_inf or ext[1] > -math.inf or bool(xp.all(xp.max(z, axis=axis) > -math.inf)):
+            return z, xp, axis
     nan = xp.isnan(z)
     if bool(xp.any(nan)):
         raise ValueError(f"{name} must not contain NaN; found nan at index {_first_bad_index(nan, xp)}")

@@ -15,8 +15,8 @@ import contextvars
 from typing import Any
 
 from .._compat import is_numpy_namespace, is_torch_namespace
-from .._kernels import (LOG1P_ALPHA_GAP, UNDERFLOW_GUARD, _hard_stats, _max_abs, _means_keep_empty,
-                        _shifted_soft_stats, _soft_stats_reference)
+from .._kernels import (LOG1P_ALPHA_GAP, UNDERFLOW_GUARD, _entmax15, _hard_stats, _max_abs, _means_keep_empty,
+                        _shifted_soft_stats, _soft_stats_reference, _sparsemax)
 
 __all__: list[str] = []  # nothing public: a private layer, imported by name
 
@@ -89,6 +89,25 @@ def _fast_hard_stats(X: Any, M: Any, xp: Any, chunk: int) -> tuple[Any, Any, Any
         return _torch_native()._hard_stats_torch(X, M, min(chunk, TORCH_CHUNK))
     S, T, labels = _hard_stats(X, M, xp, chunk)
     return S, T, labels, None
+
+
+def _fast_sparse_map(z: Any, xp: Any, axis: int, alpha: float) -> Any:
+    """entmax-1.5 (``alpha`` 1.5) or sparsemax (2) of validated float64 logits along ``axis``:
+    the compiled row kernel for NumPy input of at least :data:`COMPILED_MIN_WORK` entries,
+    else the reference (:func:`kmrbf.numerics._kernels._entmax15` / ``_sparsemax``)."""
+    size = 1
+    for s in z.shape:
+        size *= int(s)
+    k = int(z.shape[axis])
+    if _compiled_applies(xp, alpha, size // max(k, 1), k):
+        import numpy as np
+
+        from ..compiled._kernels import _sparse_rows_compiled
+
+        zl = np.moveaxis(np.asarray(z), axis, -1)
+        out = _sparse_rows_compiled(np.ascontiguousarray(zl.reshape(-1, k)), alpha)
+        return np.moveaxis(out.reshape(zl.shape), -1, axis)
+    return (_entmax15 if alpha == 1.5 else _sparsemax)(z, xp, axis)
 
 
 def _torch_native() -> Any:

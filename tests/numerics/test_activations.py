@@ -23,6 +23,10 @@ from kmrbf.evidence.roundoff import U
 from kmrbf.evidence.strategies import logit_matrices, logit_vectors
 from kmrbf.numerics import oracles as O
 
+#: every test here runs twice: on the array-API reference kernels and on the compiled ones
+#: (entmax15 and sparsemax of NumPy input take the compiled row kernel)
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 def softmax_rel_bound(z: np.ndarray) -> np.ndarray:
     """Relative error of the max-shifted softmax, per entry.

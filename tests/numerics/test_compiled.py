@@ -221,3 +221,25 @@ def test_points_on_far_centroids_have_exactly_zero_distance(alpha):
     _, _, _, F0o = _hard_stats_compiled(Xo, M)
     exact = Xo.shape[0] * 2 * 2.0**-20
     assert abs(F0o - exact) <= (16 * gamma(4) + 9 * U + gamma(Xo.shape[0])) * exact
+
+
+@pytest.mark.parametrize("alpha", [1.5, 2.0])
+@pytest.mark.parametrize("offset", [0.0, 1e3, -1e300])
+def test_sparse_rows_agree_with_the_reference(bounds, alpha, offset):
+    # entmax-1.5 / sparsemax of a logit matrix (with -inf entries, ties, one-hot rows):
+    # compiled rows against the reference within twice the implementation bound of either
+    # (tests/numerics/conftest.py: entmax_impl_bound), any thread count the same bits
+    from kmrbf.numerics._kernels import _entmax15, _sparsemax
+    from kmrbf.numerics.compiled._kernels import ROWS_PER_TASK, _sparse_rows_compiled
+
+    rng = np.random.default_rng(12)
+    Z = rng.normal(size=(2 * ROWS_PER_TASK + 7, 13)) * 3.0 + offset
+    Z[::5, 3] = -np.inf
+    Z[1::7, :2] = Z[1::7, 2:3]  # ties at the top
+    Z[2::11, 0] = Z[2::11].max(axis=1) + 5.0  # one-hot rows
+    got = _sparse_rows_compiled(Z, alpha)
+    ref = (_entmax15 if alpha == 1.5 else _sparsemax)(Z, array_namespace(Z), -1)
+    assert np.all(np.abs(got - ref) <= 2 * bounds.entmax_impl_bound(13, alpha))
+    assert np.all(got[Z == -np.inf] == 0.0)
+    np.testing.assert_array_equal(got, _sparse_rows_compiled(Z, alpha, threads=1))
+    np.testing.assert_array_equal(got, _sparse_rows_compiled(Z, alpha, threads=3))
