@@ -11,7 +11,8 @@ Methods (one iteration each, public API, float64 NumPy, default chunking):
 =================  ==============================================================
 
 Timings are the **minimum over repeats** (after one warm-up call) of the **process CPU time**
-(:func:`time.process_time`) with the BLAS pool limited to **one thread** (``threadpoolctl``):
+(:func:`time.process_time`, summed over threads) with the BLAS pool limited to **one thread**
+(``threadpoolctl``; :func:`run_ratio_bench` also runs the compiled kernels on one thread):
 on a shared machine, wall time counts the periods when other processes hold the cores, and a
 multi-threaded BLAS waiting for a descheduled thread inflates it tenfold; single-threaded CPU
 time is what one iteration costs, and its minimum over repeats is the least perturbed estimate.  The exponents are the least-squares
@@ -91,8 +92,10 @@ def time_call(fn: Callable[[], Any], repeat: int) -> float:
 def run_bench(ns: Sequence[int], ks: Sequence[int], ds: Sequence[int], *, repeat: int = 5,
               methods: Sequence[str] = METHODS, seed: int = 0,
               progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-    """Min-of-``repeat`` CPU seconds of one iteration per (n, k, d, method), product grid, 1 BLAS thread."""
+    """Min-of-``repeat`` CPU seconds of one iteration per (n, k, d, method), product grid, BLAS on one
+    thread (the compiled kernels on their own pool: CPU time summed over its threads)."""
     from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1):
         return _run_bench(ns, ks, ds, repeat, methods, seed, progress)
 
@@ -432,7 +435,9 @@ def run_ratio_bench(ns: Sequence[int], ks: Sequence[int], ds: Sequence[int], fac
         ``times`` (name -> list of ``repeat`` CPU seconds per call).
     """
     from threadpoolctl import threadpool_limits
-    with threadpool_limits(limits=1):
+
+    from kmrbf.numerics.compiled._kernels import _limit_threads
+    with threadpool_limits(limits=1), _limit_threads(1):
         return _run_ratio(ns, ks, ds, factors, repeat, seed, progress)
 
 

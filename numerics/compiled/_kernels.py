@@ -31,6 +31,8 @@ buffers (``BLOCK * (K + D)`` floats); no copy of ``X``.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import os
 import threading
@@ -44,6 +46,9 @@ BLOCK = 256
 #: The softmax path works on ``SOFTMAX_BLOCKS`` blocks at a time (NumPy's ``exp`` between
 #: two compiled calls; larger pieces amortise the Python glue).
 SOFTMAX_BLOCKS = 8
+#: A group holds at least this many blocks (fewer, larger tasks for small N: the per-task
+#: overhead stays small against the work).
+MIN_BLOCKS_PER_GROUP = 4
 #: At most this many groups (slots); fixed, so results do not depend on the thread count.
 MAX_GROUPS = 64
 #: The slots of all groups together hold at most this many floats (16 MiB).
@@ -482,8 +487,9 @@ def _group_stats(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal, 
 def n_groups(n: int, k: int, d: int) -> int:
     """Number of groups (accumulation slots) for ``n`` rows, ``k`` centroids, ``d`` columns.
 
-    A function of the shapes only: at most :data:`MAX_GROUPS`, at most one per block,
-    and ``n_groups * k * (d + 1) <= SLOT_FLOATS`` (at least 1).
+    A function of the shapes only: at most :data:`MAX_GROUPS`, at least
+    :data:`MIN_BLOCKS_PER_GROUP` blocks per group (but at least one group), and
+    ``n_groups * k * (d + 1) <= SLOT_FLOATS``.
 
     Parameters
     ----------
@@ -497,12 +503,12 @@ def n_groups(n: int, k: int, d: int) -> int:
 
     Examples
     --------
-    >>> n_groups(200_000, 64, 32), n_groups(100, 8, 2), n_groups(10**6, 512, 256)
-    (64, 1, 15)
+    >>> n_groups(200_000, 64, 32), n_groups(100, 8, 2), n_groups(4096, 8, 32), n_groups(10**6, 512, 256)
+    (64, 1, 4, 15)
     """
     blocks = -(-n // BLOCK)
     by_memory = max(1, SLOT_FLOATS // max(1, k * (d + 1)))
-    return max(1, min(MAX_GROUPS, blocks, by_memory))
+    return max(1, min(MAX_GROUPS, -(-blocks // MIN_BLOCKS_PER_GROUP), by_memory))
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -511,9 +517,27 @@ _BLAS = None
 _N_THREADS: int | None = None
 
 
+_THREAD_LIMIT: contextvars.ContextVar[int | None] = contextvars.ContextVar("kmrbf_threads", default=None)
+
+
+@contextlib.contextmanager
+def _limit_threads(n: int):
+    """Run the compiled kernels called in this context on at most ``n`` threads (the results
+    do not change: groups are fixed by the shapes).  For single-thread benchmarks."""
+    token = _THREAD_LIMIT.set(max(1, int(n)))
+    try:
+        yield
+    finally:
+        _THREAD_LIMIT.reset(token)
+
+
 def _threads() -> int:
-    """Worker threads: ``KMRBF_NUM_THREADS`` if set, else the CPU count (read once)."""
+    """Worker threads: a :func:`_limit_threads` context, else ``KMRBF_NUM_THREADS`` if set, else
+    the CPU count (read once)."""
     global _N_THREADS
+    limit = _THREAD_LIMIT.get()
+    if limit is not None:
+        return limit
     if _N_THREADS is None:
         env = os.environ.get("KMRBF_NUM_THREADS")
         _N_THREADS = max(1, int(env)) if env else max(1, os.cpu_count() or 1)
@@ -570,14 +594,14 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
             _group_stats(X, M, center, McT, mn, sigma, alpha, mode, bounds[g], bounds[g + 1],
                          S[g], T[g], scal[g], labels)
             return
-        rows = BLOCK * SOFTMAX_BLOCKS
+        lo, hi = bounds[g] * BLOCK, min(bounds[g + 1] * BLOCK, n)
+        rows = min(BLOCK * SOFTMAX_BLOCKS, hi - lo)
         xc = np.empty((rows, dim))
         xn = np.empty(rows)
         d = np.empty((rows, k))
         z = np.empty((rows, k))
         dmin = np.empty(rows)
         tb = np.empty((k, dim))
-        lo, hi = bounds[g] * BLOCK, min(bounds[g + 1] * BLOCK, n)
         for s in range(lo, hi, rows):
             b = min(rows, hi - s)
             _block_logits(X, s, b, M, center, McT, mn, xc, xn, d, z, dmin, sigma)

@@ -37,7 +37,7 @@ def _data(n, d, k, seed=0, offset=0.0):
 @pytest.mark.parametrize("alpha", ALPHAS)
 def test_bitwise_the_same_for_any_thread_count_and_run(alpha):
     X, M = _data(40 * BLOCK + 17, 6, 9, seed=1)
-    assert n_groups(*X.shape[:1], 9, 6) == 41  # one group per block, the last one short
+    assert n_groups(*X.shape[:1], 9, 6) == 11  # 41 blocks in groups of 4, the last one short
     runs = [_soft_stats_compiled(X, M, 2.0, alpha, threads=t) for t in (1, 2, 3, 1, 4)]
     for S, T, W, F0, G in runs[1:]:
         np.testing.assert_array_equal(S, runs[0][0])
@@ -57,7 +57,8 @@ def test_hard_stats_bitwise_the_same_for_any_thread_count():
 
 def test_groups_depend_on_shapes_only():
     assert n_groups(1, 1, 1) == 1
-    assert n_groups(BLOCK * 3, 8, 2) == 3
+    assert n_groups(BLOCK * 3, 8, 2) == 1
+    assert n_groups(BLOCK * 9, 8, 2) == 3
     assert n_groups(10**7, 8, 2) == 64
     # memory cap: n_groups * K * (D + 1) <= 2**21 floats
     assert n_groups(10**7, 512, 256) * 512 * 257 <= 2**21
@@ -243,3 +244,16 @@ def test_sparse_rows_agree_with_the_reference(bounds, alpha, offset):
     assert np.all(got[Z == -np.inf] == 0.0)
     np.testing.assert_array_equal(got, _sparse_rows_compiled(Z, alpha, threads=1))
     np.testing.assert_array_equal(got, _sparse_rows_compiled(Z, alpha, threads=3))
+
+
+def test_a_thread_limit_changes_the_threads_never_the_bits():
+    from kmrbf.numerics.compiled._kernels import _limit_threads, _threads
+
+    X, M = _data(20 * BLOCK, 3, 5, seed=13)
+    free = _soft_stats_compiled(X, M, 0.5, 1.0)
+    with _limit_threads(1):
+        assert _threads() == 1
+        limited = _soft_stats_compiled(X, M, 0.5, 1.0)
+    assert _threads() >= 1
+    np.testing.assert_array_equal(free[1], limited[1])
+    assert free[2:] == limited[2:]
