@@ -126,8 +126,13 @@ def _centroid_bound(X, M, sigma, alpha, bounds):
     if ok.any():
         p, _, dp = bounds.resp_abs_bound(X, M, sigma, alpha)
         with np.errstate(divide="ignore", invalid="ignore"):
+            # plus the absolute underflow term of the kernel's guard (numerics/_kernels.py,
+            # UNDERFLOW_GUARD): responsibilities below 2**-1073 flush to 0, moving the centroid by
+            # at most N 2**-1071 s / (S_k min(1, s)) (second order above the guard, but a bound
+            # of 0 for an exact coordinate made only of flushed weights needs it)
+            flush = n * 2.0**-1071 * smax / (Sf[:, None] * min(1.0, smax)) if smax > 0 else 0.0
             one_pass = (np.einsum("ik,ikd->kd", dp, mag)
-                        + gamma(n + 1) * np.einsum("ik,ikd->kd", p, mag)) / Sf[:, None]
+                        + gamma(n + 1) * np.einsum("ik,ikd->kd", p, mag)) / Sf[:, None] + flush
     shifted = np.full_like(exact, np.inf)
     if (Sf <= 4 * guard).any() and (alpha == 1.0 or alpha - 1.0 < LOG1P_ALPHA_GAP):
         rel = _shifted_weight_rel_err(X, M, sigma, alpha, bounds, logr)
@@ -140,6 +145,10 @@ def _centroid_bound(X, M, sigma, alpha, bounds):
 
 @given(instances(), sigmas(), st.sampled_from([1.0, 1.5, 2.0]))
 @example((np.array([[8.0, -3.25], [-5.25, 6.5]]), np.array([[1.75, -0.5], [-5.0, -8.5]])), 0.109, 1.0)
+# the far centroid's third coordinate is made only of the last point's weight e^-823, which
+# flushes to 0 (exact 1.5e-71): within the guard's underflow term, not the rounding bound
+@example((np.array([[0.0, 0, 0]] * 11 + [[0.0, 0, 1]]), np.array([[0.0, 0, 4], [0, 7, 0]])),
+         float(np.exp(-3.0)), 1.0)
 def test_soft_centroids_match_oracle(bounds, inst, sigma, alpha):
     # every cluster: exact zero total (entmax, sparsemax) -> kept; otherwise within the bound
     # of the route the kernel takes (_centroid_bound).  Softmax totals are never zero.
