@@ -148,8 +148,8 @@ def _extremes(x: Any, xp: Any) -> tuple[float, float] | None:
     return float(xp.max(x)), float(xp.min(x))
 
 
-def _check_finite(x: Any, name: str, xp: Any) -> None:
-    ext = _extremes(x, xp)
+def _check_finite(x: Any, name: str, xp: Any, ext: tuple[float, float] | None) -> None:
+    """Raise unless ``x`` is finite; ``ext`` is :func:`_extremes` of ``x``, already computed."""
     if ext is not None and math.isfinite(ext[0]) and math.isfinite(ext[1]):
         return  # no NaN (max and min propagate it) and no +-inf: no N x D temporary
     bad = ~xp.isfinite(x)
@@ -203,26 +203,26 @@ def check_data(X: Any, *, name: str = "X") -> tuple[Any, Any]:
         raise ValueError(f"{name} must have at least one row; got shape {tuple(X.shape)}")
     if d < 1:
         raise ValueError(f"{name} must have at least one column; got shape {tuple(X.shape)}")
-    _check_finite(X, name, xp)
-    _check_magnitude(xp, n, d, (X, name))
+    _check_values(X, name, xp, n, d)
     return X, xp
 
 
-def _check_magnitude(xp: Any, n: int, d: int, *named: tuple[Any, str]) -> None:
-    """Raise unless ``4 * D * N * B**2`` is finite (see the module docstring)."""
+def _check_values(arr: Any, name: str, xp: Any, n: int, d: int) -> None:
+    """Raise unless ``arr`` is finite and ``4 * D * N * B**2`` is finite (module docstring):
+    one max/min pass (:func:`_extremes`) serves both checks."""
+    if arr.shape[0] == 0:
+        return
+    ext = _extremes(arr, xp)
+    _check_finite(arr, name, xp, ext)
     limit = math.sqrt(1.7976931348623157e308 / (4.0 * d * max(n, 1)))
-    for arr, name in named:
-        if arr.shape[0] == 0:
-            continue
-        ext = _extremes(arr, xp)
-        b = max(abs(ext[0]), abs(ext[1])) if ext is not None else float(xp.max(xp.abs(arr)))
-        if b > limit:
-            idx = _first_bad_index(xp.abs(arr) == b, xp)
-            raise ValueError(
-                f"{name} has an entry of magnitude {b:.6g} at index {idx}, whose squares "
-                f"overflow float64 in sums of squared distances (need max|entry| <= "
-                f"{limit:.6g} = sqrt(max_float / (4 D N)) for D={d}, N={n}); rescale the data"
-            )
+    b = max(abs(ext[0]), abs(ext[1])) if ext is not None else float(xp.max(xp.abs(arr)))
+    if b > limit:
+        idx = _first_bad_index(xp.abs(arr) == b, xp)
+        raise ValueError(
+            f"{name} has an entry of magnitude {b:.6g} at index {idx}, whose squares "
+            f"overflow float64 in sums of squared distances (need max|entry| <= "
+            f"{limit:.6g} = sqrt(max_float / (4 D N)) for D={d}, N={n}); rescale the data"
+        )
 
 
 def check_instance(X: Any, M: Any, *, x_name: str = "X", m_name: str = "M") -> tuple[Any, Any, Any]:
@@ -296,8 +296,7 @@ def check_instance(X: Any, M: Any, *, x_name: str = "X", m_name: str = "M") -> t
         raise ValueError(
             f"{m_name} has K={k} centroids but {x_name} has only N={n} points; need 1 <= K <= N"
         )
-    _check_finite(M, m_name, xp)
-    _check_magnitude(xp, n, d, (X, x_name), (M, m_name))
+    _check_values(M, m_name, xp, n, d)  # X: already by check_data, with the same N and D
     return X, M, xp
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 from typing import Any
 
 from .._compat import is_numpy_namespace, is_torch_namespace
@@ -95,11 +96,8 @@ def _fast_sparse_map(z: Any, xp: Any, axis: int, alpha: float) -> Any:
     """entmax-1.5 (``alpha`` 1.5) or sparsemax (2) of validated float64 logits along ``axis``:
     the compiled row kernel for NumPy input of at least :data:`COMPILED_MIN_WORK` entries,
     else the reference (:func:`kmrbf.numerics._kernels._entmax15` / ``_sparsemax``)."""
-    size = 1
-    for s in z.shape:
-        size *= int(s)
     k = int(z.shape[axis])
-    if _compiled_applies(xp, alpha, size // max(k, 1), k):
+    if _compiled_applies(xp, alpha, math.prod(int(s) for s in z.shape) // max(k, 1), k):
         import numpy as np
 
         from ..compiled._kernels import _sparse_rows_compiled
