@@ -140,11 +140,19 @@ def check_array_float64(x: Any, name: str, xp: Any | None = None) -> tuple[Any, 
     return x, xp
 
 
+#: NumPy arrays of at least this many entries are reduced by the compiled kernel, on every
+#: core (NumPy's ``max`` and ``min`` are two single-threaded passes).
+EXTREMES_COMPILED_MIN = 1 << 16
+
+
 def _extremes(x: Any, xp: Any) -> tuple[float, float] | None:
     """``(max x, min x)`` where these reductions propagate NaN and allocate nothing of the
     size of ``x`` (NumPy, torch); None elsewhere (the caller then checks elementwise)."""
     if x.shape[0] == 0 or not (is_numpy_namespace(xp) or is_torch_namespace(xp)):
         return None
+    if is_numpy_namespace(xp) and x.size >= EXTREMES_COMPILED_MIN and x.flags.c_contiguous:
+        from .compiled._kernels import _extremes_compiled  # numba: imported on first large call
+        return _extremes_compiled(x)
     return float(xp.max(x)), float(xp.min(x))
 
 

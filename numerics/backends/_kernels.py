@@ -127,8 +127,12 @@ def _soft_centroids(X: Any, M: Any, sigma: float, alpha: float, xp: Any, chunk: 
     """
     if is_torch_namespace(xp) and _torch_native() is not None:
         return _torch_native()._soft_centroids_torch(X, M, sigma, alpha, min(chunk, TORCH_CHUNK))
-    S, T, _, _, _ = _fast_soft_stats(X, M, sigma, alpha, xp, chunk, objective=False)
-    s = _max_abs(X, xp)
+    if _compiled_applies(xp, alpha, int(X.shape[0]), int(M.shape[0])):
+        from ..compiled._kernels import _centroid_stats_compiled
+        S, T, s = _centroid_stats_compiled(*_contiguous(X, M), sigma, alpha)
+    else:
+        S, T, _, _, _ = _fast_soft_stats(X, M, sigma, alpha, xp, chunk, objective=False)
+        s = _max_abs(X, xp)
     scale = min(1.0, s) if s > 0.0 else 1.0
     weak = S * scale < float(X.shape[0]) * UNDERFLOW_GUARD
     if bool(xp.any(weak)):

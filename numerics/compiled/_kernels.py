@@ -57,6 +57,9 @@ SLOT_FLOATS = 1 << 21
 #: (the same rule as :data:`kmrbf.numerics._kernels.RECOMPUTE_FRACTION`).
 RECOMPUTE = 0.125
 
+#: Clears the sign bit of a double's int64 view.
+ABS_MASK = (1 << 63) - 1
+
 #: Modes of :func:`_group_stats`.
 MODE_SOFTMAX, MODE_ENTMAX15, MODE_SPARSEMAX, MODE_TAU, MODE_HARD = 0, 1, 2, 3, 4
 
@@ -64,19 +67,23 @@ MODE_SOFTMAX, MODE_ENTMAX15, MODE_SPARSEMAX, MODE_TAU, MODE_HARD = 0, 1, 2, 3, 4
 # ---------------------------------------------------------------------- reductions
 
 
-@nb.njit(nogil=True, cache=True)
-def _psum_block(a, lo, hi):
-    """NumPy's ``pairwise_sum`` of ``a[lo:hi]`` for ``hi - lo <= 128`` (eight accumulators)."""
-    n = hi - lo
+# Loops index from 0 (``range(n)``, slices): an index numba cannot prove non-negative gets a
+# wrap-around check (Python's negative indices) that stops LLVM from vectorising the loop.
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _psum_block(a):
+    """NumPy's ``pairwise_sum`` of ``a`` for ``len(a) <= 128`` (eight accumulators)."""
+    n = a.shape[0]
     if n < 8:
         res = 0.0
-        for i in range(lo, hi):
+        for i in range(n):
             res += a[i]
         return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    stop = lo + n - n % 8
-    for i in range(lo + 8, stop, 8):
+    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
+    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
+    for q in range(1, n // 8):
+        i = 8 * q
         r0 += a[i]
         r1 += a[i + 1]
         r2 += a[i + 2]
@@ -86,48 +93,41 @@ def _psum_block(a, lo, hi):
         r6 += a[i + 6]
         r7 += a[i + 7]
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    for i in range(stop, hi):
+    for i in range(n - n % 8, n):
         res += a[i]
     return res
 
 
 @nb.njit(nogil=True, cache=True)
-def _psum(a, lo, hi):
-    """Sum of ``a[lo:hi]``: NumPy's pairwise summation (the same bits as ``np.sum`` along a
+def _psum(a):
+    """Sum of the 1-D ``a``: NumPy's pairwise summation (the same bits as ``np.sum`` along a
     contiguous axis) up to 128 terms; beyond, blocks of 128 summed that way, added in
     order.  A fixed order either way, and vectorisable."""
-    if hi - lo <= 128:
-        return _psum_block(a, lo, hi)
+    n = a.shape[0]
+    if n <= 128:
+        return _psum_block(a)
     res = 0.0
-    for b in range(lo, hi, 128):
-        res += _psum_block(a, b, min(b + 128, hi))
+    for q in range((n + 127) // 128):
+        res += _psum_block(a[128 * q:min(128 * q + 128, n)])
     return res
 
 
-@nb.njit(nogil=True, cache=True)
-def _row_min(a):
-    """``min(a)`` with eight running minima (exact in any order; vectorisable)."""
-    k = a.shape[0]
-    if k < 8:
-        res = a[0]
-        for i in range(1, k):
-            res = min(res, a[i])
-        return res
-    m0, m1, m2, m3, m4, m5, m6, m7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
-    stop = k - k % 8
-    for i in range(8, stop, 8):
-        m0 = min(m0, a[i])
-        m1 = min(m1, a[i + 1])
-        m2 = min(m2, a[i + 2])
-        m3 = min(m3, a[i + 3])
-        m4 = min(m4, a[i + 4])
-        m5 = min(m5, a[i + 5])
-        m6 = min(m6, a[i + 6])
-        m7 = min(m7, a[i + 7])
-    res = min(min(min(m0, m1), min(m2, m3)), min(min(m4, m5), min(m6, m7)))
-    for i in range(stop, k):
-        res = min(res, a[i])
-    return res
+@nb.njit(nogil=True, cache=True, inline="always")
+def _argmin_nonneg(bits, i):
+    """Index of the first minimum of row ``i`` of an array of non-negative doubles (not
+    NaN, not -0.0) seen through its int64 view ``bits``: for such doubles the bit patterns
+    order as the values, so the minimum is an integer reduction, which vectorises (a float
+    ``min`` does not without fast-math), and so is the first index holding it."""
+    k = bits.shape[1]
+    m = bits[i, 0]
+    for j in range(1, k):
+        b = bits[i, j]
+        m = b if b < m else m
+    a = k
+    for j in range(k):
+        c = j if bits[i, j] == m else k
+        a = c if c < a else a
+    return a
 
 
 # ------------------------------------------------------------------------------ rows
@@ -145,9 +145,9 @@ def _sort_desc(v, m):
         v[j + 1] = t
 
 
-@nb.njit(nogil=True, cache=True)
-def _candidates(d, dmin, sigma, scale, cut, r, cand, idx):
-    """Zero ``r`` and collect the logits ``x_j = max(-(d_j - dmin)/sigma * scale, -2)`` with
+@nb.njit(nogil=True, cache=True, inline="always")
+def _candidates(d, dmin, sigma, scale, cut, cand, idx):
+    """Collect the logits ``x_j = max(-(d_j - dmin)/sigma * scale, -2)`` with
     ``x_j > -1`` into ``cand[:m]`` (their columns into ``idx``); returns ``m``.
 
     ``cut`` (a number slightly above ``sigma / scale``) pre-filters in the distance domain
@@ -155,8 +155,6 @@ def _candidates(d, dmin, sigma, scale, cut, r, cand, idx):
     exact test ``x_j > -1`` decides."""
     k = d.shape[0]
     m = 0
-    for j in range(k):
-        r[j] = 0.0
     for j in range(k):
         t = d[j] - dmin
         if t < cut:
@@ -168,14 +166,15 @@ def _candidates(d, dmin, sigma, scale, cut, r, cand, idx):
     return m
 
 
-@nb.njit(nogil=True, cache=True)
-def _row_sparse(d, dmin, sigma, cut, r, cand, idx, srt, mode):
+@nb.njit(nogil=True, cache=True, inline="always")
+def _row_sparse(d, dmin, sigma, cut, cand, idx, srt, mode):
     """entmax-1.5 (``mode`` 1, ``x = z/2``) or sparsemax (2, ``x = z``) of the row's gap-first
     logits, exact by sorting the candidates ``x > -1`` (the others are exact zeros since
     ``tau >= -1``): :func:`kmrbf.numerics._kernels._entmax15_base` / ``_sparsemax_base`` in
-    one row.  Returns the number of candidates (the nonzeros are among them)."""
+    one row.  Returns the number ``m`` of candidates; their probabilities are left in
+    ``cand[:m]``, their columns in ``idx[:m]`` (every other entry of the row is an exact 0)."""
     half = 0.5 if mode == MODE_ENTMAX15 else 1.0
-    m = _candidates(d, dmin, sigma, half, cut, r, cand, idx)
+    m = _candidates(d, dmin, sigma, half, cut, cand, idx)
     for i in range(m):
         srt[i] = cand[i]
     _sort_desc(srt, m)
@@ -220,11 +219,11 @@ def _row_sparse(d, dmin, sigma, cut, r, cand, idx, srt, mode):
         cand[i] = bb
         s += bb
     for i in range(m):
-        r[idx[i]] = cand[i] / s
+        cand[i] = cand[i] / s
     return m
 
 
-@nb.njit(nogil=True, cache=True)
+@nb.njit(nogil=True, cache=True, inline="always")
 def _tau_f(cand, m, t, beta, ipow):
     """``f(t) = sum_j (x_j - t)_+^beta - 1`` and ``f'(t)`` over the candidates
     (``ipow = beta - 1`` when that is a small whole number: powers by multiplication)."""
@@ -245,7 +244,7 @@ def _tau_f(cand, m, t, beta, ipow):
 
 
 @nb.njit(nogil=True, cache=True)
-def _row_tau(d, dmin, sigma, cut, r, cand, idx, srt, jpow, alpha):
+def _row_tau(d, dmin, sigma, cut, cand, idx, srt, jpow, alpha):
     """entmax-``alpha`` of the row's gap-first logits: the threshold :math:`\\tau` of
     :func:`kmrbf.numerics._kernels._entmax_tau_base` (``x = (alpha-1) z``,
     :math:`\\sum_j(x_j-\\tau)_+^{1/(\\alpha-1)}=1`), bracketed in ``[-1, -K^{1-alpha}]``
@@ -253,12 +252,13 @@ def _row_tau(d, dmin, sigma, cut, r, cand, idx, srt, jpow, alpha):
     :math:`\\max_j x_{(j)}-j^{1-\\alpha}`), narrowed until ``lo`` and ``hi`` are adjacent floats with ``f(lo) >= 0 > f(hi)``
     (the reference's stopping rule), by safeguarded Newton steps instead of halvings:
     a Newton point outside the bracket is replaced by the midpoint, and a step that does
-    not move is replaced by one ulp towards the other end.  Returns the number of
-    candidates."""
+    not move is replaced by one ulp towards the other end.  Returns the number ``m`` of
+    candidates kept; their probabilities are left in ``cand[:m]``, their columns in
+    ``idx[:m]``."""
     k = d.shape[0]
     am1 = alpha - 1.0
     beta = 1.0 / am1
-    m = _candidates(d, dmin, sigma, am1, cut, r, cand, idx)
+    m = _candidates(d, dmin, sigma, am1, cut, cand, idx)
     ipow = int(beta - 1.0) if beta - 1.0 == int(beta - 1.0) and 0.0 <= beta - 1.0 <= 8.0 else -1
     hi = -(float(k) ** (-am1))
     # tau* >= x_(j) - j^(1-alpha) for every j (the j largest terms alone reach 1)
@@ -303,7 +303,7 @@ def _row_tau(d, dmin, sigma, cut, r, cand, idx, srt, jpow, alpha):
         cand[i] = w
         s += w
     for i in range(m):
-        r[idx[i]] = cand[i] / s
+        cand[i] = cand[i] / s
     return m
 
 
@@ -324,34 +324,57 @@ def _rows_sparse(Z, r0, r1, mode, out):
         for j in range(k):
             zmax = max(zmax, zi[j])
             d[j] = -zi[j]
-        _row_sparse(d, -zmax, 1.0, cut, out[i], cand, idx, srt, mode)
+        oi = out[i]
+        for j in range(k):
+            oi[j] = 0.0
+        m = _row_sparse(d, -zmax, 1.0, cut, cand, idx, srt, mode)
+        for q in range(m):
+            oi[idx[q]] = cand[q]
 
 
 # ----------------------------------------------------------------------------- blocks
 
 
 @nb.njit(nogil=True, cache=True)
-def _block_distances(X, s, b, M, center, McT, mn, xc, xn, d):
-    """Guarded GEMM distances of rows ``s:s+b`` of ``X`` into ``d[:b]``."""
+def _max_abs_bits(bits, r0, r1):
+    r""":math:`\max|x_{ij}|` over the rows ``r0:r1`` of finite doubles seen through their
+    int64 view ``bits``, as the bits of the result: with the sign bit cleared the bit
+    patterns order as the magnitudes (an integer reduction, which vectorises)."""
+    am = 0
+    for i in range(r0, r1):
+        for j in range(bits.shape[1]):
+            a = bits[i, j] & ABS_MASK
+            am = a if a > am else am
+    return am
+
+
+@nb.njit(nogil=True, cache=True)
+def _block_distances(X, s, b, M, center, McT, mn, xc, xn, d, amax):
+    """Guarded GEMM distances of rows ``s:s+b`` of ``X`` into ``d[:b]``; ``amax[0]`` is raised
+    to the largest :math:`|x_{ij}|` of the block, as bits (:func:`_max_abs_bits`)."""
     dim = X.shape[1]
     k = M.shape[0]
+    amax[0] = max(amax[0], _max_abs_bits(X.view(np.int64), s, s + b))
     sq = np.empty(dim)
     for i in range(b):
+        xi = X[s + i]
+        xci = xc[i]
         for j in range(dim):
-            v = X[s + i, j] - center[j]
-            xc[i, j] = v
+            v = xi[j] - center[j]
+            xci[j] = v
             sq[j] = v * v
-        xn[i] = _psum(sq, 0, dim)
+        xn[i] = _psum(sq)
     g = d[:b]
     np.dot(xc[:b], McT, g)
     for i in range(b):
         gi = g[i]
         xi = xn[i]
-        bad = False
+        bad = 0
         for j in range(k):
             scale = xi + mn[j]
-            v = max(scale - 2.0 * gi[j], 0.0)
-            bad |= v <= RECOMPUTE * scale
+            v = scale - 2.0 * gi[j]
+            v = v if v > 0.0 else 0.0  # never -0.0: the distances order as their bits
+            bad += v <= RECOMPUTE * scale
             gi[j] = v
         if bad:
             for j in range(k):
@@ -364,15 +387,16 @@ def _block_distances(X, s, b, M, center, McT, mn, xc, xn, d):
 
 
 @nb.njit(nogil=True, cache=True)
-def _block_logits(X, s, b, M, center, McT, mn, xc, xn, d, z, dmin, sigma):
+def _block_logits(X, s, b, M, center, McT, mn, xc, xn, d, z, dmin, sigma, amax):
     """Distances of rows ``s:s+b`` into ``d``, their row minima into ``dmin`` and the
     gap-first logits :math:`-(d_{ik}-d_{i(1)})/\\sigma` into ``z`` (softmax path: the
     caller exponentiates ``z`` in place with NumPy's ``exp``, the reference's)."""
     k = M.shape[0]
-    _block_distances(X, s, b, M, center, McT, mn, xc, xn, d)
+    _block_distances(X, s, b, M, center, McT, mn, xc, xn, d, amax)
+    bits = d.view(np.int64)
     for i in range(b):
         di = d[i]
-        m = _row_min(di)
+        m = di[_argmin_nonneg(bits, i)]
         dmin[i] = m
         zi = z[i]
         for j in range(k):
@@ -395,33 +419,41 @@ def _block_softmax_normalise(b, d, e, dmin, sigma, S, scal, objective):
     rd = np.empty(k)
     for i in range(b):
         ei = e[i]
-        di = d[i]
-        tot = _psum(ei, 0, k)
+        tot = _psum(ei)
+        for j in range(k):  # one store per loop: vectorised without alias checks
+            ei[j] = ei[j] / tot
         for j in range(k):
-            r = ei[j] / tot
-            ei[j] = r
-            S[j] += r
-            rd[j] = r * di[j]
+            S[j] += ei[j]
         scal[1] += dmin[i]
         if objective:
-            scal[0] += _psum(rd, 0, k)
+            di = d[i]
+            for j in range(k):
+                rd[j] = ei[j] * di[j]
+            scal[0] += _psum(rd)
             scal[2] += dmin[i] - sigma * math.log(tot)
 
 
 @nb.njit(nogil=True, cache=True)
-def _group_stats(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal, labels):
+def _group_stats(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal, labels, amax):
     """Accumulate the statistics of blocks ``c0:c1`` into this group's ``S``, ``T``,
-    ``scal = [W, F0, G]`` (and ``labels`` for ``MODE_HARD``)."""
+    ``scal = [W, F0, G]`` (and ``labels`` for ``MODE_HARD``); ``amax[0]``: the bits of the
+    largest :math:`|x_{ij}|` seen.
+
+    Per row: the first minimum of the distances (bits, :func:`_argmin_nonneg`); the hard
+    assignment goes into ``S``, ``T`` at once; a sparse row's candidates (``cand``, columns
+    ``idx``) go into ``S`` and ``W`` at once and, when the support is narrow (the usual
+    case), into ``T`` entry by entry; a wide one is written into a zeroed row of ``r`` and
+    the block's wide rows go into ``T`` by one GEMM."""
     n, dim = X.shape
     k = M.shape[0]
     xc = np.empty((BLOCK, dim))
     xn = np.empty(BLOCK)
     d = np.empty((BLOCK, k))
-    r = np.empty((BLOCK, k))
+    bits = d.view(np.int64)
+    r = np.zeros((BLOCK, k))
     cand = np.empty(k)
     srt = np.empty(k)
     idx = np.empty(k, dtype=np.int64)
-    wide = np.empty(BLOCK, dtype=np.bool_)
     jpow = np.empty(k)
     for j in range(k):
         jpow[j] = float(j + 1) ** (1.0 - alpha)
@@ -436,49 +468,46 @@ def _group_stats(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal, 
         s = c * BLOCK
         b = min(BLOCK, n - s)
         n_wide = 0
-        _block_distances(X, s, b, M, center, McT, mn, xc, xn, d)
+        _block_distances(X, s, b, M, center, McT, mn, xc, xn, d, amax)
         for i in range(b):
             di = d[i]
-            dmin = _row_min(di)
+            arg = _argmin_nonneg(bits, i)  # the first minimum: ties to the lowest index
+            dmin = di[arg]
             scal[1] += dmin
+            xi = X[s + i]
             if mode == MODE_HARD:
-                arg = 0
-                while di[arg] != dmin:  # the first minimum: ties to the lowest index
-                    arg += 1
                 labels[s + i] = arg
                 S[arg] += 1.0
+                Ta = T[arg]
                 for t in range(dim):
-                    T[arg, t] += X[s + i, t]
+                    Ta[t] += xi[t]
                 continue
-            ri = r[i]
             if mode == MODE_TAU:
-                m = _row_tau(di, dmin, sigma, cut, ri, cand, idx, srt, jpow, alpha)
+                m = _row_tau(di, dmin, sigma, cut, cand, idx, srt, jpow, alpha)
             else:
-                m = _row_sparse(di, dmin, sigma, cut, ri, cand, idx, srt, mode)
+                m = _row_sparse(di, dmin, sigma, cut, cand, idx, srt, mode)
             w = 0.0
             for q in range(m):
                 j = idx[q]
-                S[j] += ri[j]
-                w += ri[j] * di[j]
+                S[j] += cand[q]
+                w += cand[q] * di[j]
             scal[0] += w
             # a narrow support (the usual case) goes into T now, entry by entry; a wide one
-            # stays in r for one GEMM over the block's wide rows
-            wide[i] = 4 * m > k
-            if wide[i]:
+            # into r (zeroed after its block's GEMM) for one GEMM over the block's wide rows
+            if 4 * m > k:
                 n_wide += 1
-            else:
-                xi = X[s + i]
+                ri = r[i]
                 for q in range(m):
-                    j = idx[q]
-                    wj = ri[j]
-                    Tj = T[j]
+                    ri[idx[q]] = cand[q]
+            else:
+                for q in range(m):
+                    wj = cand[q]
+                    Tj = T[idx[q]]
                     for t in range(dim):
                         Tj[t] += wj * xi[t]
         if n_wide:
-            for i in range(b):
-                if not wide[i]:
-                    r[i, :] = 0.0
             _gemm_accumulate(X, s, b, r, T, tb)
+            r[:b, :] = 0.0
 
 
 # ----------------------------------------------------------------------------- driver
@@ -587,12 +616,13 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
     S = np.zeros((groups, k))
     T = np.zeros((groups, k, dim))
     scal = np.zeros((groups, 3))
+    amax = np.zeros((groups, 1), dtype=np.int64)
     labels = np.empty(n if mode == MODE_HARD else 0, dtype=np.int64)
 
     def work(g: int) -> None:
         if mode != MODE_SOFTMAX:
             _group_stats(X, M, center, McT, mn, sigma, alpha, mode, bounds[g], bounds[g + 1],
-                         S[g], T[g], scal[g], labels)
+                         S[g], T[g], scal[g], labels, amax[g])
             return
         lo, hi = bounds[g] * BLOCK, min(bounds[g + 1] * BLOCK, n)
         rows = min(BLOCK * SOFTMAX_BLOCKS, hi - lo)
@@ -604,7 +634,7 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
         tb = np.empty((k, dim))
         for s in range(lo, hi, rows):
             b = min(rows, hi - s)
-            _block_logits(X, s, b, M, center, McT, mn, xc, xn, d, z, dmin, sigma)
+            _block_logits(X, s, b, M, center, McT, mn, xc, xn, d, z, dmin, sigma, amax[g])
             np.exp(z[:b], out=z[:b])
             _block_softmax_normalise(b, d, z, dmin, sigma, S[g], scal[g], objective)
             # NumPy's GEMM for the transposed product (faster here than numba's np.dot)
@@ -624,7 +654,7 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
         S_tot += S[g]
         T_tot += T[g]
         scal_tot += scal[g]
-    return S_tot, T_tot, scal_tot, labels
+    return S_tot, T_tot, scal_tot, labels, float(amax.max(initial=0).view(np.float64))
 
 
 def _soft_stats_compiled(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float,
@@ -638,10 +668,19 @@ def _soft_stats_compiled(X: np.ndarray, M: np.ndarray, sigma: float, alpha: floa
     them) and returns None for both.
     """
     mode = _mode(alpha)
-    S, T, scal, _ = _run(X, M, float(sigma), float(alpha), mode, threads, objective)
+    S, T, scal, _, _ = _run(X, M, float(sigma), float(alpha), mode, threads, objective)
     if mode == MODE_SOFTMAX and not objective:
         return S, T, None, scal[1], None
     return S, T, scal[0], scal[1], (scal[2] if mode == MODE_SOFTMAX else None)
+
+
+def _centroid_stats_compiled(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float,
+                             threads: int | None = None):
+    r"""``(S, T, max|x_ij|)`` of one soft-centroid step: :func:`_soft_stats_compiled` without
+    the objective, and the largest magnitude in ``X`` (the underflow guard's scale) from
+    the same pass over ``X``."""
+    S, T, _, _, amax = _run(X, M, float(sigma), float(alpha), _mode(alpha), threads, False)
+    return S, T, amax
 
 
 #: Rows per task of :func:`_sparse_rows_compiled`.
@@ -665,7 +704,53 @@ def _sparse_rows_compiled(Z: np.ndarray, alpha: float, threads: int | None = Non
     return out
 
 
+#: The bits of +inf; a double's magnitude bits above it are a NaN.
+INF_BITS = 0x7FF0000000000000
+
+
+@nb.njit(nogil=True, cache=True)
+def _extreme_keys(bits, lo, hi, out):
+    """Order keys of ``max`` and ``min`` of the doubles ``bits[lo:hi]`` (int64 view), and
+    whether one is a NaN, into ``out``.  The key ``b ^ ((b >> 63) & ABS_MASK)`` orders as
+    the values (negative doubles have their magnitude bits flipped), so both reductions
+    are integer ones, which vectorise; the key maps back by the same formula."""
+    part = bits[lo:hi]  # loop from 0: no negative-index wrap-around, so the loop vectorises
+    kmax = -(1 << 63)
+    kmin = (1 << 63) - 1
+    amax = 0
+    for i in range(part.shape[0]):
+        b = part[i]
+        key = b ^ ((b >> 63) & ABS_MASK)
+        kmax = key if key > kmax else kmax
+        kmin = key if key < kmin else kmin
+        a = b & ABS_MASK
+        amax = a if a > amax else amax
+    out[0] = kmax
+    out[1] = kmin
+    out[2] = amax > INF_BITS
+
+
+def _extremes_compiled(x: np.ndarray) -> tuple[float, float]:
+    """``(max x, min x)`` of a non-empty C-contiguous float64 array, NaN when ``x`` holds one
+    (as NumPy's reductions propagate it), on the worker threads; exact, so independent of
+    how the work is split."""
+    bits = x.reshape(-1).view(np.int64)
+    n = bits.shape[0]
+    tasks = max(1, min(_threads(), n // ROWS_PER_TASK))
+    out = np.empty((tasks, 3), dtype=np.int64)
+    cuts = [n * t // tasks for t in range(tasks + 1)]
+    if tasks == 1:
+        _extreme_keys(bits, 0, n, out[0])
+    else:
+        list(_pool().map(lambda t: _extreme_keys(bits, cuts[t], cuts[t + 1], out[t]), range(tasks)))
+    if out[:, 2].any():
+        return math.nan, math.nan
+    keys = np.array([out[:, 0].max(), out[:, 1].min()], dtype=np.int64)
+    vals = (keys ^ ((keys >> 63) & ABS_MASK)).view(np.float64)
+    return float(vals[0]), float(vals[1])
+
+
 def _hard_stats_compiled(X: np.ndarray, M: np.ndarray, threads: int | None = None):
     """``(S, T, labels, F0)`` of one Lloyd step (ties to the lowest index)."""
-    S, T, scal, labels = _run(X, M, 1.0, 1.0, MODE_HARD, threads)
+    S, T, scal, labels, _ = _run(X, M, 1.0, 1.0, MODE_HARD, threads)
     return S, T, labels, scal[1]

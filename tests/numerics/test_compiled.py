@@ -22,7 +22,9 @@ from kmrbf.numerics._compat import array_namespace
 from kmrbf.numerics.validation import check_instance
 from kmrbf.numerics._kernels import _soft_stats_reference
 from kmrbf.numerics.backends._kernels import _use_backend
-from kmrbf.numerics.compiled._kernels import (BLOCK, _hard_stats_compiled, _soft_stats_compiled,
+from kmrbf.numerics.compiled._kernels import (BLOCK, ROWS_PER_TASK, _centroid_stats_compiled,
+                                               _extremes_compiled, _hard_stats_compiled,
+                                               _limit_threads, _soft_stats_compiled,
                                                n_groups)
 
 ALPHAS = [1.0, 1.5, 2.0, 1.25, 3.0]
@@ -179,6 +181,7 @@ def test_public_functions_dispatch_by_size_and_backend():
 
 def test_validation_does_not_copy_X():
     X = np.random.default_rng(10).normal(size=(200_000, 8))
+    check_instance(X, X[:4])  # first call: imports (and loads) the compiled reduction
     tracemalloc.start()
     try:
         check_instance(X, X[:4])
@@ -257,3 +260,36 @@ def test_a_thread_limit_changes_the_threads_never_the_bits():
     assert _threads() >= 1
     np.testing.assert_array_equal(free[1], limited[1])
     assert free[2:] == limited[2:]
+
+
+SPECIAL = [0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1.0, -1.0, 1.7976931348623157e308,
+           -1.7976931348623157e308]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("n", [1, 7, 2 * ROWS_PER_TASK + 3])
+def test_extremes_are_numpys_max_and_min_for_any_split(n, threads):
+    # the reduction works on order keys of the bits: every sign, subnormals, the extreme
+    # finite values, +-inf and NaN (propagated, as NumPy's max/min do), any split of the work
+    rng = np.random.default_rng(n)
+    for extra in [[], SPECIAL, [np.inf], [-np.inf], [np.inf, -np.inf], [np.nan], [-np.nan, 1.0]]:
+        x = rng.normal(size=n) * 10.0 ** rng.integers(-300, 300, size=n)
+        pos = rng.choice(n, size=min(len(extra), n), replace=False)
+        x[pos] = extra[:len(pos)]
+        with _limit_threads(threads):
+            got = _extremes_compiled(x.reshape(-1, 1) if n % 2 else x)
+        want = (float(x.max()), float(x.min()))
+        if np.isnan(want[0]):
+            assert np.isnan(got[0]) and np.isnan(got[1])
+        else:
+            assert got == want
+
+
+def test_centroid_pass_reports_the_largest_magnitude():
+    X, M = _data(9 * BLOCK + 5, 3, 4, seed=14)
+    X[100, 1] = -37.5  # the largest magnitude is negative
+    S, T, amax = _centroid_stats_compiled(X, M, 0.7, 1.0)
+    assert amax == 37.5
+    Sr, Tr, _, _, _ = _soft_stats_compiled(X, M, 0.7, 1.0, objective=False)
+    np.testing.assert_array_equal(S, Sr)
+    np.testing.assert_array_equal(T, Tr)
