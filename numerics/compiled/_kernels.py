@@ -152,18 +152,23 @@ def _candidates(d, dmin, sigma, scale, cut, cand, idx):
 
     ``cut`` (a number slightly above ``sigma / scale``) pre-filters in the distance domain
     so that a division is spent only on the few entries that can be candidates; the
-    exact test ``x_j > -1`` decides."""
+    exact test ``x_j > -1`` decides.  The pre-filter writes every column and advances
+    over the kept ones (no branch on the data: the kept columns are few and scattered,
+    so a branch would be mispredicted about twice per candidate)."""
     k = d.shape[0]
     m = 0
     for j in range(k):
-        t = d[j] - dmin
-        if t < cut:
-            x = max((-t / sigma) * scale, -2.0)
-            if x > -1.0:
-                cand[m] = x
-                idx[m] = j
-                m += 1
-    return m
+        idx[m] = j
+        m += (d[j] - dmin) < cut
+    q = 0
+    for p in range(m):
+        j = idx[p]
+        x = max((-(d[j] - dmin) / sigma) * scale, -2.0)
+        if x > -1.0:
+            cand[q] = x
+            idx[q] = j
+            q += 1
+    return q
 
 
 @nb.njit(nogil=True, cache=True, inline="always")
@@ -227,52 +232,31 @@ def _row_sparse(d, dmin, sigma, cut, cand, idx, srt, mode):
 def _tau_f(cand, m, t, beta, ipow):
     """``f(t) = sum_j (x_j - t)_+^beta - 1`` and ``f'(t)`` over the candidates
     (``ipow = beta - 1`` when that is a whole number up to 8: powers by multiplication,
-    ``((b * b) * b) ...``, written out for ``ipow <= 3``).  A non-positive ``b`` is replaced
-    by ``+0.0``, which adds exact zeros: the same bits as skipping it, without a branch."""
+    ``((b * b) * b) ...``, else ``-1``).  A non-positive ``b`` is replaced by ``+0.0``,
+    which adds exact zeros: the same bits as skipping it, without a branch on the data."""
     f = -1.0
     df = 0.0
-    if ipow == 0:
-        for i in range(m):
-            b = cand[i] - t
-            b = b if b > 0.0 else 0.0
-            f += b
-            df -= beta * (1.0 if b > 0.0 else 0.0)
-    elif ipow == 1:
-        for i in range(m):
-            b = cand[i] - t
-            b = b if b > 0.0 else 0.0
-            f += b * b
-            df -= beta * b
-    elif ipow == 2:
-        for i in range(m):
-            b = cand[i] - t
-            b = b if b > 0.0 else 0.0
+    for i in range(m):
+        b = cand[i] - t
+        b = b if b > 0.0 else 0.0
+        if ipow == 0:  # loop-invariant branches: LLVM unswitches them
+            q = 1.0 if b > 0.0 else 0.0
+        elif ipow == 1:
+            q = b
+        elif ipow == 2:
             q = b * b
-            f += q * b
-            df -= beta * q
-    elif ipow == 3:
-        for i in range(m):
-            b = cand[i] - t
-            b = b if b > 0.0 else 0.0
-            q = (b * b) * b
-            f += q * b
-            df -= beta * q
-    else:
-        for i in range(m):
-            b = cand[i] - t
-            if b > 0.0:
-                if ipow >= 0:
-                    q = 1.0
-                    for _ in range(ipow):
-                        q *= b
-                else:
-                    q = b ** (beta - 1.0)
-                f += q * b
-                df -= beta * q
+        elif ipow > 0:
+            q = b * b
+            for _ in range(ipow - 2):
+                q *= b
+        else:
+            q = b ** (beta - 1.0) if b > 0.0 else 0.0
+        f += q * b
+        df -= beta * q
     return f, df
 
 
-@nb.njit(nogil=True, cache=True)
+@nb.njit(nogil=True, cache=True, inline="always")
 def _row_tau(d, dmin, sigma, cut, cand, idx, srt, jpow, alpha):
     """entmax-``alpha`` of the row's gap-first logits: the threshold :math:`\\tau` of
     :func:`kmrbf.numerics._kernels._entmax_tau_base` (``x = (alpha-1) z``,
@@ -281,7 +265,10 @@ def _row_tau(d, dmin, sigma, cut, cand, idx, srt, jpow, alpha):
     :math:`\\max_j x_{(j)}-j^{1-\\alpha}`), narrowed until ``lo`` and ``hi`` are adjacent floats with ``f(lo) >= 0 > f(hi)``
     (the reference's stopping rule), by safeguarded Newton steps instead of halvings:
     a Newton point outside the bracket is replaced by the midpoint, and a step that does
-    not move is replaced by one ulp towards the other end.  Returns the number ``m`` of
+    not move is replaced by one ulp towards the other end.  The weights
+    :math:`(x_j-\\tau)_+^\\beta` are ``pow`` (within 1 ulp), or for a whole
+    :math:`\\beta\\le 9` the product of :math:`\\beta` factors (:math:`\\beta-1` roundings:
+    relative error below :math:`\\beta u`).  Returns the number ``m`` of
     candidates kept; their probabilities are left in ``cand[:m]``, their columns in
     ``idx[:m]``."""
     k = d.shape[0]
@@ -328,7 +315,13 @@ def _row_tau(d, dmin, sigma, cut, cand, idx, srt, jpow, alpha):
     s = 0.0
     for i in range(m):
         b = cand[i] - lo
-        w = b ** beta if b > 0.0 else 0.0
+        b = b if b > 0.0 else 0.0
+        if ipow >= 0:  # a whole beta <= 9: beta - 1 products, relative error <= beta u
+            w = b
+            for _ in range(ipow):
+                w *= b
+        else:
+            w = b ** beta if b > 0.0 else 0.0
         cand[i] = w
         s += w
     for i in range(m):

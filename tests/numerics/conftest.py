@@ -57,11 +57,14 @@ def entmax_impl_bound(k: int, alpha: float) -> float:
     Bisection (any alpha > 1, beta = 1/(alpha-1)): f(tau) = sum b_j^beta - 1 has
     |f'| = beta * sum p^(2-alpha) >= beta (p^(2-alpha) >= p), rounding of f at fixed
     tau is <= beta * 2u * K + (K+2)u, so |dtau| <= u + (2K + (K+2)/beta) u; then
-    |dp_j| <= beta(dx + dtau) + 2u <= (beta(2K+4) + K + 4)u; normalising: (K+1).
+    |dp_j| <= beta(dx + dtau) + w <= (beta(2K+4) + K + 2 + w)u, where w u bounds the
+    rounding of b^beta: pow within 1 ulp (w = 2), or for a whole beta <= 9 the compiled
+    kernel's product of beta factors (beta - 1 roundings: w = beta); normalising: (K+1).
     """
     sort = (k + 1) * (2 * k * k + 8 * k + 11)
     beta = 1.0 / (alpha - 1.0)
-    bis = (k + 1) * (beta * (2 * k + 4) + k + 4)
+    w = max(2.0, beta) if beta == int(beta) and beta <= 9 else 2.0
+    bis = (k + 1) * (beta * (2 * k + 4) + k + 2 + w)
     return max(sort, bis) * U
 
 

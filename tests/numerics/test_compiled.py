@@ -27,7 +27,7 @@ from kmrbf.numerics.compiled._kernels import (BLOCK, ROWS_PER_TASK, _centroid_st
                                                _limit_threads, _soft_stats_compiled,
                                                n_groups)
 
-ALPHAS = [1.0, 1.5, 2.0, 1.25, 3.0]
+ALPHAS = [1.0, 1.5, 2.0, 1.25, 3.0, 1.125]  # 1.25, 1.125: whole beta 4, 8 (weights by products)
 
 
 def _data(n, d, k, seed=0, offset=0.0):
@@ -84,8 +84,9 @@ def _stats_bound(X, M, sigma, alpha):
     x = (d - dmin) / sigma
     impl = (k + 1) * (2 * k * k + 8 * k + 11) * U if alpha != 1.0 else (U * (2 * x.max(axis=1) + k + 4))
     beta = 1.0 / (alpha - 1.0) if alpha != 1.0 else 0.0
-    if alpha not in (1.0, 1.5, 2.0):
-        impl = max(impl, (k + 1) * (beta * (2 * k + 4) + k + 4) * U)
+    if alpha not in (1.0, 1.5, 2.0):  # conftest.entmax_impl_bound: b^beta by products for a whole beta
+        w = max(2.0, beta) if beta == int(beta) and beta <= 9 else 2.0
+        impl = max(impl, (k + 1) * (beta * (2 * k + 4) + k + 2 + w) * U)
     e_row = np.minimum(2 * logit + impl, 1.0)  # |dr_ik| <= e_row[i] (and r in [0, 1])
     S_err = e_row.sum() + gamma(n) * n
     T_err = (e_row[:, None] * np.abs(X)).sum(axis=0) + gamma(n + 1) * np.abs(X).sum(axis=0)
