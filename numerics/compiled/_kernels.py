@@ -57,6 +57,10 @@ SLOT_FLOATS = 1 << 21
 #: (the same rule as :data:`kmrbf.numerics._kernels.RECOMPUTE_FRACTION`).
 RECOMPUTE = 0.125
 
+#: The lower end of the general-alpha bracket uses the TAU_TOP largest logits (every j gives
+#: a valid bound x_(j) - j^(1-alpha); beyond the first few they are rarely the largest, and
+#: sorting every candidate cost more than the Newton steps it saved).
+TAU_TOP = 4
 #: Clears the sign bit of a double's int64 view.
 ABS_MASK = (1 << 63) - 1
 
@@ -146,16 +150,28 @@ def _sort_desc(v, m):
 
 
 @nb.njit(nogil=True, cache=True, inline="always")
-def _candidates(d, dmin, sigma, scale, cut, cand, idx):
+def _candidates(d, dmin, sigma, scale, cut, cand, idx, many):
     """Collect the logits ``x_j = max(-(d_j - dmin)/sigma * scale, -2)`` with
     ``x_j > -1`` into ``cand[:m]`` (their columns into ``idx``); returns ``m``.
 
     ``cut`` (a number slightly above ``sigma / scale``) pre-filters in the distance domain
     so that a division is spent only on the few entries that can be candidates; the
-    exact test ``x_j > -1`` decides.  The pre-filter writes every column and advances
-    over the kept ones (no branch on the data: the kept columns are few and scattered,
-    so a branch would be mispredicted about twice per candidate)."""
+    exact test ``x_j > -1`` decides.  With ``many`` (general alpha: ``scale = alpha - 1``
+    lets through several times more) the pre-filter writes every column and advances over
+    the kept ones, without a branch on the data (kept columns are scattered, so a branch
+    would be mispredicted about twice per candidate); with few a branch is cheaper."""
     k = d.shape[0]
+    if not many:
+        q = 0
+        for j in range(k):
+            t = d[j] - dmin
+            if t < cut:
+                x = max((-t / sigma) * scale, -2.0)
+                if x > -1.0:
+                    cand[q] = x
+                    idx[q] = j
+                    q += 1
+        return q
     m = 0
     for j in range(k):
         idx[m] = j
@@ -179,7 +195,7 @@ def _row_sparse(d, dmin, sigma, cut, cand, idx, srt, mode):
     one row.  Returns the number ``m`` of candidates; their probabilities are left in
     ``cand[:m]``, their columns in ``idx[:m]`` (every other entry of the row is an exact 0)."""
     half = 0.5 if mode == MODE_ENTMAX15 else 1.0
-    m = _candidates(d, dmin, sigma, half, cut, cand, idx)
+    m = _candidates(d, dmin, sigma, half, cut, cand, idx, False)
     for i in range(m):
         srt[i] = cand[i]
     _sort_desc(srt, m)
@@ -256,13 +272,13 @@ def _tau_f(cand, m, t, beta, ipow):
     return f, df
 
 
-@nb.njit(nogil=True, cache=True, inline="always")
+@nb.njit(nogil=True, cache=True)
 def _row_tau(d, dmin, sigma, cut, cand, idx, srt, jpow, alpha):
     """entmax-``alpha`` of the row's gap-first logits: the threshold :math:`\\tau` of
     :func:`kmrbf.numerics._kernels._entmax_tau_base` (``x = (alpha-1) z``,
     :math:`\\sum_j(x_j-\\tau)_+^{1/(\\alpha-1)}=1`), bracketed in ``[-1, -K^{1-alpha}]``
     (``jpow[j] = (j+1)^(1-alpha)`` gives the lower end
-    :math:`\\max_j x_{(j)}-j^{1-\\alpha}`), narrowed until ``lo`` and ``hi`` are adjacent floats with ``f(lo) >= 0 > f(hi)``
+    :math:`\\max_{j\\le 4} x_{(j)}-j^{1-\\alpha}`, :data:`TAU_TOP`), narrowed until ``lo`` and ``hi`` are adjacent floats with ``f(lo) >= 0 > f(hi)``
     (the reference's stopping rule), by safeguarded Newton steps instead of halvings:
     a Newton point outside the bracket is replaced by the midpoint, and a step that does
     not move is replaced by one ulp towards the other end.  The weights
@@ -274,15 +290,23 @@ def _row_tau(d, dmin, sigma, cut, cand, idx, srt, jpow, alpha):
     k = d.shape[0]
     am1 = alpha - 1.0
     beta = 1.0 / am1
-    m = _candidates(d, dmin, sigma, am1, cut, cand, idx)
+    m = _candidates(d, dmin, sigma, am1, cut, cand, idx, True)
     ipow = int(beta - 1.0) if beta - 1.0 == int(beta - 1.0) and 0.0 <= beta - 1.0 <= 8.0 else -1
     hi = -(float(k) ** (-am1))
     # tau* >= x_(j) - j^(1-alpha) for every j (the j largest terms alone reach 1)
+    top = min(m, TAU_TOP)  # the largest candidates, in decreasing order, in srt[:top]
+    for i in range(top):
+        srt[i] = -np.inf
     for i in range(m):
-        srt[i] = cand[i]
-    _sort_desc(srt, m)
+        v = cand[i]
+        if v > srt[top - 1]:
+            j = top - 1
+            while j > 0 and srt[j - 1] < v:
+                srt[j] = srt[j - 1]
+                j -= 1
+            srt[j] = v
     lo = -1.0
-    for i in range(m):
+    for i in range(top):
         lo = max(lo, srt[i] - jpow[i])
     lo = min(lo, hi)
     fp, dfp = _tau_f(cand, m, lo, beta, ipow)
@@ -491,7 +515,8 @@ def _group_sparse(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal,
     Per row: the first minimum of the distances (bits, :func:`_argmin_nonneg`); the row's
     candidates (``cand``, columns ``idx``) go into ``S`` and ``W`` at once and, when the
     support is narrow (the usual case), into ``T`` entry by entry; a wide one is written
-    into a zeroed row of ``r``, and the block's wide rows go into ``T`` by one GEMM."""
+    into a zeroed row of ``r``, and at the end of the block the wide rows go into ``T`` by
+    one GEMM when they are more than a quarter of the block, else row by row."""
     n, dim = X.shape
     k = M.shape[0]
     xc = np.empty((BLOCK, dim))
@@ -499,6 +524,7 @@ def _group_sparse(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal,
     d = np.empty((BLOCK, k))
     bits = d.view(np.int64)
     r = np.zeros((BLOCK, k))
+    wide = np.empty(BLOCK, dtype=np.int64)
     cand = np.empty(k)
     srt = np.empty(k)
     idx = np.empty(k, dtype=np.int64)
@@ -534,8 +560,9 @@ def _group_sparse(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal,
                 w += cand[q] * di[j]
             scal[0] += w
             # a narrow support (the usual case) goes into T now, entry by entry; a wide one
-            # into r (zeroed after its block's GEMM) for one GEMM over the block's wide rows
+            # into r, for the end of the block
             if 4 * m > k:
+                wide[n_wide] = i
                 n_wide += 1
                 ri = r[i]
                 for q in range(m):
@@ -543,12 +570,25 @@ def _group_sparse(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal,
             else:
                 for q in range(m):
                     wj = cand[q]
-                    Tj = T[idx[q]]
+                    j = idx[q]
                     for t in range(dim):
-                        Tj[t] += wj * xi[t]
-        if n_wide:
+                        T[j, t] += wj * xi[t]
+        # the wide rows: one GEMM over the block when they are many (dense responsibilities),
+        # else row by row; either way r is left zeroed
+        if 4 * n_wide > b:
             _gemm_accumulate(X, s, b, r, T, tb)
-            r[:b, :] = 0.0
+        for w in range(n_wide):
+            i = wide[w]
+            ri = r[i]
+            if 4 * n_wide <= b:
+                xi = X[s + i]
+                for j in range(k):
+                    v = ri[j]
+                    if v != 0.0:
+                        for t in range(dim):
+                            T[j, t] += v * xi[t]
+            for j in range(k):
+                ri[j] = 0.0
 
 
 # ----------------------------------------------------------------------------- driver

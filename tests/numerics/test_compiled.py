@@ -153,6 +153,31 @@ def test_huge_sigma_gives_uniform_weights_and_dense_accumulation(alpha):
                                atol=8 * gamma(X.shape[0]) * np.abs(X).max())
 
 
+@pytest.mark.parametrize("alpha", [1.5, 2.0, 1.25])
+@pytest.mark.parametrize("n_wide", [3, BLOCK // 4 + 1])
+def test_a_few_wide_rows_and_many_take_the_same_statistics(alpha, n_wide):
+    # K = 8 centroids on a unit circle; at sigma = 0.1 points near one centroid have a narrow
+    # support (neighbours at squared distance 0.59: logits below -1), points at the centre
+    # are equidistant from all eight (a full support: a wide row).  With a few wide rows per
+    # block they are added row by row, with more than a quarter by one GEMM.
+    rng = np.random.default_rng(15)
+    k = 8
+    angles = 2 * np.pi * np.arange(k) / k
+    centre = np.array([3.0, -2.0])  # not the origin: the wide rows' x_i must count in T
+    M = centre + np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    X = M[rng.integers(k, size=2 * BLOCK)] + 0.01 * rng.normal(size=(2 * BLOCK, 2))
+    X[rng.choice(BLOCK, size=n_wide, replace=False)] = centre  # in the first block
+    S, T, W, F0, _ = _soft_stats_compiled(X, M, 0.1, alpha)
+    Sr, Tr, Wr, F0r, _ = _soft_stats_reference(X, M, 0.1, alpha, array_namespace(X), 4096)
+    bS, bT, bW, bF0 = _stats_bound(X, M, 0.1, alpha)
+    assert np.all(np.abs(S - Sr) <= bS) and np.all(np.abs(T - Tr) <= bT[None, :])
+    assert abs(W - float(Wr)) <= bW and abs(F0 - float(F0r)) <= bF0
+    # the centre points put equal weight 1/8 on every centroid
+    S_c, T_c, _, _, _ = _soft_stats_compiled(np.broadcast_to(centre, (BLOCK, 2)).copy(), M, 0.1, alpha)
+    np.testing.assert_allclose(S_c, BLOCK / k, rtol=4 * gamma(BLOCK))
+    np.testing.assert_allclose(T_c, np.broadcast_to(centre * BLOCK / k, (k, 2)), rtol=8 * gamma(BLOCK))
+
+
 def test_ties_are_split_equally_and_lloyd_ties_go_to_the_lowest_index():
     # every point equidistant from the two coincident centroids
     X = np.random.default_rng(7).normal(size=(2 * BLOCK, 2))
