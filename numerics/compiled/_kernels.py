@@ -6,7 +6,7 @@ model) one pass computes, without leaving the block,
 1. the guarded squared distances of :func:`kmrbf.numerics._kernels.iter_sq_distance_blocks`
    (centre at the mean of ``M``, one BLAS GEMM :math:`X_cM_c^\top`, entries that
    cancel, :math:`\hat d\le\frac18(\lVert x-c\rVert^2+\lVert\mu-c\rVert^2)`, recomputed
-   directly);
+   directly; for :math:`D\le` :data:`DIRECT_D` every entry directly);
 2. the responsibilities from gap-first logits :math:`z_{ik}=-(d_{ik}-d_{i(1)})/\sigma`
    (softmax; entmax-1.5 and sparsemax exactly, by sorting only the candidates
    :math:`(\alpha-1)(z_{\max}-z_j)<1` — the others are exact zeros since
@@ -53,6 +53,9 @@ MIN_BLOCKS_PER_GROUP = 4
 MAX_GROUPS = 64
 #: The slots of all groups together hold at most this many floats (16 MiB).
 SLOT_FLOATS = 1 << 21
+#: Up to this many columns the distances are summed directly (measured: at D = 2 the direct
+#: sums take 21 ns per row against 80 for the guarded GEMM, at D = 8 71 against 45).
+DIRECT_D = 4
 #: Entries with ``d_hat <= RECOMPUTE * (|x-c|^2 + |mu-c|^2)`` are recomputed directly
 #: (the same rule as :data:`kmrbf.numerics._kernels.RECOMPUTE_FRACTION`).
 RECOMPUTE = 0.125
@@ -395,12 +398,30 @@ def _max_abs_bits(bits, r0, r1):
 
 
 @nb.njit(nogil=True, cache=True)
-def _block_distances(X, s, b, M, center, McT, mn, xc, xn, d, amax):
-    """Guarded GEMM distances of rows ``s:s+b`` of ``X`` into ``d[:b]``; ``amax[0]`` is raised
-    to the largest :math:`|x_{ij}|` of the block, as bits (:func:`_max_abs_bits`)."""
+def _block_distances(X, s, b, M, MT, center, McT, mn, xc, xn, d, amax):
+    """Squared distances of rows ``s:s+b`` of ``X`` into ``d[:b]``; ``amax[0]`` is raised to
+    the largest :math:`|x_{ij}|` of the block, as bits (:func:`_max_abs_bits`).
+
+    Guarded GEMM distances; for ``D <= DIRECT_D`` the direct sums
+    :math:`\\sum_t(x_t-\\mu_t)^2` (``MT = M^T``), the recompute formula for every entry (a
+    GEMM of inner dimension that small costs more than it saves, and at small ``D`` most
+    rows have an entry to recompute)."""
     dim = X.shape[1]
     k = M.shape[0]
     amax[0] = max(amax[0], _max_abs_bits(X.view(np.int64), s, s + b))
+    if dim <= DIRECT_D:
+        for i in range(b):
+            xi = X[s + i]
+            di = d[i]
+            for j in range(k):
+                di[j] = 0.0
+            for t in range(dim):  # t ascending for every j: the bits of the recompute below
+                xt = xi[t]
+                mt = MT[t]
+                for j in range(k):
+                    diff = xt - mt[j]
+                    di[j] += diff * diff
+        return
     sq = np.empty(dim)
     for i in range(b):
         xi = X[s + i]
@@ -433,12 +454,12 @@ def _block_distances(X, s, b, M, center, McT, mn, xc, xn, d, amax):
 
 
 @nb.njit(nogil=True, cache=True)
-def _block_logits(X, s, b, M, center, McT, mn, xc, xn, d, z, dmin, sigma, amax):
+def _block_logits(X, s, b, M, MT, center, McT, mn, xc, xn, d, z, dmin, sigma, amax):
     """Distances of rows ``s:s+b`` into ``d``, their row minima into ``dmin`` and the
     gap-first logits :math:`-(d_{ik}-d_{i(1)})/\\sigma` into ``z`` (softmax path: the
     caller exponentiates ``z`` in place with NumPy's ``exp``, the reference's)."""
     k = M.shape[0]
-    _block_distances(X, s, b, M, center, McT, mn, xc, xn, d, amax)
+    _block_distances(X, s, b, M, MT, center, McT, mn, xc, xn, d, amax)
     bits = d.view(np.int64)
     for i in range(b):
         di = d[i]
@@ -480,7 +501,7 @@ def _block_softmax_normalise(b, d, e, dmin, sigma, S, scal, objective):
 
 
 @nb.njit(nogil=True, cache=True)
-def _group_hard(X, M, center, McT, mn, c0, c1, S, T, scal, labels, amax):
+def _group_hard(X, M, MT, center, McT, mn, c0, c1, S, T, scal, labels, amax):
     """Accumulate the Lloyd statistics of blocks ``c0:c1`` into this group's ``S``, ``T``,
     ``scal[1] = F0`` and ``labels``: each row to the first minimum of its distances (ties to
     the lowest index; :func:`_argmin_nonneg`); ``amax[0]``: the bits of the largest
@@ -494,7 +515,7 @@ def _group_hard(X, M, center, McT, mn, c0, c1, S, T, scal, labels, amax):
     for c in range(c0, c1):
         s = c * BLOCK
         b = min(BLOCK, n - s)
-        _block_distances(X, s, b, M, center, McT, mn, xc, xn, d, amax)
+        _block_distances(X, s, b, M, MT, center, McT, mn, xc, xn, d, amax)
         for i in range(b):
             arg = _argmin_nonneg(bits, i)
             scal[1] += d[i, arg]
@@ -507,7 +528,7 @@ def _group_hard(X, M, center, McT, mn, c0, c1, S, T, scal, labels, amax):
 
 
 @nb.njit(nogil=True, cache=True)
-def _group_sparse(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal, amax):
+def _group_sparse(X, M, MT, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal, amax):
     """Accumulate the statistics of blocks ``c0:c1`` into this group's ``S``, ``T``,
     ``scal = [W, F0, -]`` for entmax-1.5, sparsemax or general ``alpha`` (``mode``);
     ``amax[0]``: the bits of the largest :math:`|x_{ij}|` seen.
@@ -543,7 +564,7 @@ def _group_sparse(X, M, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, scal,
         s = c * BLOCK
         b = min(BLOCK, n - s)
         n_wide = 0
-        _block_distances(X, s, b, M, center, McT, mn, xc, xn, d, amax)
+        _block_distances(X, s, b, M, MT, center, McT, mn, xc, xn, d, amax)
         for i in range(b):
             di = d[i]
             dmin = di[_argmin_nonneg(bits, i)]
@@ -701,6 +722,7 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
     center = M.mean(axis=0)
     Mc = M - center
     McT = np.ascontiguousarray(Mc.T)
+    MT = np.ascontiguousarray(M.T)
     mn = np.einsum("kd,kd->k", Mc, Mc)
     groups = n_groups(n, k, dim)
     blocks = -(-n // BLOCK)
@@ -714,10 +736,11 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
 
     def work(g: int) -> None:
         if mode == MODE_HARD:
-            _group_hard(X, M, center, McT, mn, bounds[g], bounds[g + 1], S[g], T[g], scal[g], labels, amax[g])
+            _group_hard(X, M, MT, center, McT, mn, bounds[g], bounds[g + 1], S[g], T[g], scal[g], labels,
+                        amax[g])
             return
         if mode != MODE_SOFTMAX:
-            _group_sparse(X, M, center, McT, mn, sigma, alpha, mode, bounds[g], bounds[g + 1],
+            _group_sparse(X, M, MT, center, McT, mn, sigma, alpha, mode, bounds[g], bounds[g + 1],
                           S[g], T[g], scal[g], amax[g])
             return
         lo, hi = bounds[g] * BLOCK, min(bounds[g + 1] * BLOCK, n)
@@ -730,7 +753,7 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
         tb = np.empty((k, dim))
         for s in range(lo, hi, rows):
             b = min(rows, hi - s)
-            _block_logits(X, s, b, M, center, McT, mn, xc, xn, d, z, dmin, sigma, amax[g])
+            _block_logits(X, s, b, M, MT, center, McT, mn, xc, xn, d, z, dmin, sigma, amax[g])
             np.exp(z[:b], out=z[:b])
             _block_softmax_normalise(b, d, z, dmin, sigma, S[g], scal[g], objective)
             # NumPy's GEMM for the transposed product (faster here than numba's np.dot)

@@ -99,6 +99,7 @@ def _stats_bound(X, M, sigma, alpha):
 @pytest.mark.parametrize("sigma", [1e-3, 0.7, 50.0])
 @pytest.mark.parametrize("shape", [(3 * BLOCK + 5, 3, 5, 0.0), (700, 2, 1, 0.0), (600, 3, 130, 0.0),
                                    (3 * BLOCK, 2, 4, 1e6), (2 * BLOCK, 3, 6, -1e12),
+                                   (3 * BLOCK, 6, 4, 1e6), (2 * BLOCK, 5, 6, -1e12),
                                    (2 * BLOCK + 3, 11, 13, 0.0)])
 def test_soft_stats_agree_with_the_reference(alpha, sigma, shape):
     # the offsets put the data far from the origin: cancelling GEMM entries are recomputed
@@ -233,12 +234,15 @@ def test_objective_can_be_skipped_without_changing_the_statistics():
     assert lean[2] is None and lean[4] is None and lean[3] == full[3]
 
 
+@pytest.mark.parametrize("dim", [2, 6])
 @pytest.mark.parametrize("alpha", [1.0, 1.5])
-def test_points_on_far_centroids_have_exactly_zero_distance(alpha):
+def test_points_on_far_centroids_have_exactly_zero_distance(alpha, dim):
     # |x - c|^2 + |mu - c|^2 ~ 2e12 while d = 0: the GEMM form cancels completely and leaves
     # rounding residue of order 1e12 u ~ 1e-4; the guarded kernel recomputes such entries
-    # directly, so every point sitting on a centroid has d = 0 exactly and F0 = 0
-    M = np.array([[1e6, 0.0], [-1e6, 0.0], [0.0, 1e6]])
+    # directly (D = 6; at D = 2 every entry is summed directly), so every point sitting on
+    # a centroid has d = 0 exactly and F0 = 0
+    M = np.zeros((3, dim))
+    M[:, :2] = [[1e6, 0.0], [-1e6, 0.0], [0.0, 1e6]]
     X = np.repeat(M, BLOCK, axis=0)
     S, T, W, F0, G = _soft_stats_compiled(X, M, 1.0, alpha)
     assert F0 == 0.0 and W == 0.0
@@ -249,8 +253,8 @@ def test_points_on_far_centroids_have_exactly_zero_distance(alpha):
     # bury under a residue ~1e-4; the recomputed d is within the direct bound 16 gamma(4) + 9u
     Xo = X + 2.0**-10
     _, _, _, F0o = _hard_stats_compiled(Xo, M)
-    exact = Xo.shape[0] * 2 * 2.0**-20
-    assert abs(F0o - exact) <= (16 * gamma(4) + 9 * U + gamma(Xo.shape[0])) * exact
+    exact = Xo.shape[0] * dim * 2.0**-20
+    assert abs(F0o - exact) <= (16 * gamma(dim + 2) + 9 * U + gamma(Xo.shape[0])) * exact
 
 
 @pytest.mark.parametrize("alpha", [1.5, 2.0])
