@@ -188,8 +188,8 @@ def test_peers_table_with_the_installed_peers():
         assert "not installed" in text
     sk = next(line for line in lines if line.startswith("scikit-learn Lloyd iteration"))
     assert sk.split()[-5] == "1.00"  # the baseline's ratio to itself
-    gemm = next(line for line in lines if line.startswith("two GEMMs X.M^T, R^T.X alone (NumPy)"))
-    assert gemm.split()[-4] == "1.00"
+    gemm = next(line for line in lines if line.startswith("two GEMMs alone, in 256-row blocks"))
+    assert gemm.split()[-4] == "1.00"  # the floor's ratio to itself
 
 
 def test_peers_table_with_a_peer_missing_and_a_private_api_gone(monkeypatch):
@@ -201,10 +201,10 @@ def test_peers_table_with_a_peer_missing_and_a_private_api_gone(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.cluster._k_means_lloyd", None)
     assert peer_available("faiss").startswith("not installed")
     rows = run_peers_bench(800, 3, 2, repeat=1, memory=False,
-                           methods=("sklearn-iter", "faiss", "gemm-numpy", "kmrbf-softmax"))
+                           methods=("sklearn-iter", "faiss", "gemm-blocked", "kmrbf-softmax"))
     status = {r["key"]: r["status"] for r in rows}
     assert status["faiss"].startswith("not installed") and status["sklearn-iter"].startswith("unavailable")
-    assert status["gemm-numpy"] == status["kmrbf-softmax"] == "ok"
+    assert status["gemm-blocked"] == status["kmrbf-softmax"] == "ok"
     text = format_peers(rows)
     assert "not installed" in text and "unavailable: ModuleNotFoundError" in text
     soft = next(line for line in text.splitlines() if line.startswith("kmrbf soft_centroids alpha=1 (NumPy)"))

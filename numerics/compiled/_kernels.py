@@ -776,6 +776,44 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
     return S_tot, T_tot, scal_tot, labels, float(amax.max(initial=0).view(np.float64))
 
 
+@nb.njit(nogil=True, cache=True)
+def _gemm_blocks(X, McT, c0, c1, T):
+    """The two GEMMs of a soft step alone over blocks ``c0:c1``: ``G = X_b M_c^T`` into a block
+    buffer, then ``T += G^T X_b`` (benchmark floor: :func:`_blocked_gemms`)."""
+    n, dim = X.shape
+    k = McT.shape[1]
+    g = np.empty((BLOCK, k))
+    tb = np.empty((k, dim))
+    for c in range(c0, c1):
+        s = c * BLOCK
+        b = min(BLOCK, n - s)
+        np.dot(X[s:s + b], McT, g[:b])
+        np.dot(g[:b].T, X[s:s + b], tb)
+        T += tb
+
+
+def _blocked_gemms(X: np.ndarray, M: np.ndarray, threads: int | None = None) -> np.ndarray:
+    """Time floor of a fused soft step: only its two GEMMs (:math:`X_bM^\\top`, then its
+    transpose times :math:`X_b`), block by block over the groups and threads of the
+    kernels, BLAS single-threaded.  Returns the summed second products (for the benchmark
+    only; the numbers have no meaning)."""
+    n, dim = X.shape
+    k = M.shape[0]
+    McT = np.ascontiguousarray(M.T)
+    groups = n_groups(n, k, dim)
+    blocks = -(-n // BLOCK)
+    bounds = [blocks * g // groups for g in range(groups + 1)]
+    T = _slots(groups, k * dim)[:, :k * dim].reshape(groups, k, dim)
+    work = lambda g: _gemm_blocks(X, McT, bounds[g], bounds[g + 1], T[g])  # noqa: E731
+    with _blas_one_thread():
+        if groups == 1 or (threads or _threads()) == 1:
+            for g in range(groups):
+                work(g)
+        else:
+            list(_pool().map(work, range(groups)))
+    return T.sum(axis=0)
+
+
 def _soft_stats_compiled(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float,
                          threads: int | None = None, objective: bool = True):
     r"""``(S, T, W, F0, G)`` of one soft step (``G`` is None unless ``alpha == 1``).

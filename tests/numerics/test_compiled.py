@@ -323,3 +323,13 @@ def test_centroid_pass_reports_the_largest_magnitude():
     Sr, Tr, _, _, _ = _soft_stats_compiled(X, M, 0.7, 1.0, objective=False)
     np.testing.assert_array_equal(S, Sr)
     np.testing.assert_array_equal(T, Tr)
+
+
+def test_the_two_gemm_floor_does_both_products_of_every_block():
+    # the benchmark's floor (kmrbf bench --peers, "two GEMMs alone") must do the work it
+    # stands for: per block G = X_b M^T, then G^T X_b, summed over every block
+    from kmrbf.numerics.compiled._kernels import _blocked_gemms
+
+    X, M = _data(5 * BLOCK + 7, 3, 4, seed=16)
+    want = sum((X[s:s + BLOCK] @ M.T).T @ X[s:s + BLOCK] for s in range(0, X.shape[0], BLOCK))
+    np.testing.assert_allclose(_blocked_gemms(X, M), want, rtol=1e-12)
