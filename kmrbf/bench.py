@@ -315,9 +315,10 @@ def time_interleaved(fns: dict[Any, Callable[[], Any]], repeat: int, *,
 
 
 def _interleave(fns: dict[Any, Callable[[], Any]], repeat: int, floor: float,
-                clock: Callable[[], float]) -> dict[Any, list[tuple[float, float]]]:
+                clock: Callable[[], float], settle: float = 0.0) -> dict[Any, list[tuple[float, float]]]:
     """Per-call ``(wall, cpu)`` seconds of every function in ``repeat`` rotated rounds; the batch
-    size of a function (calls per measurement) makes one batch last ``floor`` on ``clock``."""
+    size of a function (calls per measurement) makes one batch last ``floor`` on ``clock``;
+    with ``settle``, each timed batch follows that many seconds of sleep and one untimed call."""
     if repeat < 1:
         raise ValueError(f"repeat={repeat} must be >= 1")
     names = list(fns)
@@ -330,6 +331,9 @@ def _interleave(fns: dict[Any, Callable[[], Any]], repeat: int, floor: float,
     for r in range(repeat):
         for m in names[r % len(names):] + names[:r % len(names)]:
             fn, b = fns[m], inner[m]
+            if settle:
+                time.sleep(settle)
+                fn()  # untimed: wakes the row's own pools and the core after the rest
             w0, c0 = time.perf_counter(), time.process_time()
             for _ in range(b):
                 fn()
@@ -507,6 +511,12 @@ PEER_METHODS: dict[str, tuple[str, str | None, str]] = {
     "kmrbf-torch-sparsemax": ("kmrbf soft_centroids alpha=2 (torch)", "torch", "native"),
     "kmrbf-torch-bisect": ("kmrbf soft_centroids alpha=1.25 (torch)", "torch", "native"),
 }
+
+#: Seconds of rest before each timed batch of the peers table: the pools of the row before
+#: (NumPy's OpenBLAS spins for about 0.1 s after a call, faiss's OpenMP too) would otherwise
+#: take a core from the row timed next (measured: scikit-learn's iteration 20.5 ms right after
+#: the NumPy GEMMs against 15.1 ms alone).
+PEER_SETTLE = 0.25
 
 #: The rows of the size sweep (``--sweep``).
 SWEEP_METHODS = ("sklearn-iter", "gemm-blocked", "gemm-numpy", "kmrbf-lloyd", "kmrbf-softmax", "kmrbf-entmax15",
@@ -797,7 +807,8 @@ def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int =
     :math:`\sigma=0.1d`), float64 (faiss: float32).  Every available row of
     :data:`PEER_METHODS` is timed with :func:`time_interleaved_wall` (``repeat`` rotated
     rounds after a warm-up call, all threads of every library: NumPy's BLAS, torch's pool,
-    OpenMP), then, with ``memory``, called once more under :func:`peak_rss` and, for the
+    OpenMP; :data:`PEER_SETTLE` seconds of rest before each batch, so that no pool still
+    spinning from the row before takes a core), then, with ``memory``, called once more under :func:`peak_rss` and, for the
     NumPy rows, under :func:`peak_traced`.  A row whose peer does not import, or whose
     callable raises, is kept with its ``status``.
 
@@ -849,7 +860,7 @@ def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int =
         fns[key] = fn
     if progress:
         progress(f"peers bench n={n} k={k} d={d}: {len(fns)} rows, {repeat} interleaved rounds")
-    times = time_interleaved_wall(fns, repeat) if fns else {}
+    times = time_interleaved_wall(fns, repeat, settle=PEER_SETTLE) if fns else {}
     for row in rows:
         if row["key"] in times:
             row["wall"] = times[row["key"]]["wall"]
@@ -862,7 +873,7 @@ def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int =
 
 
 def time_interleaved_wall(fns: dict[Any, Callable[[], Any]], repeat: int, *,
-                          floor: float = 2e-3) -> dict[Any, dict[str, list[float]]]:
+                          floor: float = 2e-3, settle: float = 0.0) -> dict[Any, dict[str, list[float]]]:
     """Per-call wall and process CPU seconds of every function, in ``repeat`` interleaved rounds.
 
     The rounds of :func:`time_interleaved` (order rotated each round, short calls batched to
@@ -877,6 +888,11 @@ def time_interleaved_wall(fns: dict[Any, Callable[[], Any]], repeat: int, *,
         Number of rounds (``>= 1``).
     floor : float, optional
         Shortest timed interval in seconds (default 2 ms).
+    settle : float, optional
+        Seconds of sleep, then one untimed call, before each timed batch (default 0: none).
+        A BLAS or OpenMP pool busy-waits after a call (OpenBLAS about 0.1 s); on a machine
+        with few cores its spinning threads would slow whatever runs next, and the untimed
+        call wakes the function's own pools after the rest.
 
     Returns
     -------
@@ -889,7 +905,7 @@ def time_interleaved_wall(fns: dict[Any, Callable[[], Any]], repeat: int, *,
     >>> sorted(t["a"]), [len(v) for v in t["a"].values()]
     (['cpu', 'wall'], [2, 2])
     """
-    out = _interleave(fns, repeat, floor, time.perf_counter)
+    out = _interleave(fns, repeat, floor, time.perf_counter, settle)
     return {m: {"wall": [w for w, _ in v], "cpu": [c for _, c in v]} for m, v in out.items()}
 
 
