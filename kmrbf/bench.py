@@ -799,7 +799,7 @@ def peak_traced(fn: Callable[[], Any]) -> int:
 
 def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int = 5, seed: int = 0,
                     methods: Sequence[str] | None = None, memory: bool = True,
-                    torch_chunk: int | None = None,
+                    torch_chunk: int | None = None, settle: float = PEER_SETTLE,
                     progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
     r"""One iteration of every peer and of kmrbf, side by side in one process (``kmrbf bench --peers``).
 
@@ -807,8 +807,8 @@ def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int =
     :math:`\sigma=0.1d`), float64 (faiss: float32).  Every available row of
     :data:`PEER_METHODS` is timed with :func:`time_interleaved_wall` (``repeat`` rotated
     rounds after a warm-up call, all threads of every library: NumPy's BLAS, torch's pool,
-    OpenMP; :data:`PEER_SETTLE` seconds of rest before each batch, so that no pool still
-    spinning from the row before takes a core), then, with ``memory``, called once more under :func:`peak_rss` and, for the
+    OpenMP; ``settle`` seconds of rest and one untimed call before each batch, so that no
+    pool still spinning from the row before takes a core), then, with ``memory``, called once more under :func:`peak_rss` and, for the
     NumPy rows, under :func:`peak_traced`.  A row whose peer does not import, or whose
     callable raises, is kept with its ``status``.
 
@@ -826,6 +826,8 @@ def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int =
         Measure the peak memory of each row (one more call each).
     torch_chunk : int, optional
         ``chunk_size`` of the kmrbf torch rows (default: the library's).
+    settle : float, optional
+        Rest before each timed batch (default :data:`PEER_SETTLE`; 0 for quick runs).
     progress : callable, optional
         ``progress(message)`` between phases.
 
@@ -860,7 +862,7 @@ def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int =
         fns[key] = fn
     if progress:
         progress(f"peers bench n={n} k={k} d={d}: {len(fns)} rows, {repeat} interleaved rounds")
-    times = time_interleaved_wall(fns, repeat, settle=PEER_SETTLE) if fns else {}
+    times = time_interleaved_wall(fns, repeat, settle=settle) if fns else {}
     for row in rows:
         if row["key"] in times:
             row["wall"] = times[row["key"]]["wall"]
@@ -965,7 +967,7 @@ def format_peers(rows: Sequence[dict[str, Any]]) -> str:
 
 def run_sweep(sizes: Sequence[tuple[int, int, int]] | None = None, *, repeat: int = 3, seed: int = 0,
               methods: Sequence[str] | None = None, torch_chunk: int | None = None,
-              progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+              settle: float = PEER_SETTLE, progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
     """:func:`run_peers_bench` (no memory) of ``methods`` (default :data:`SWEEP_METHODS`) at every
     ``(n, k, d)`` of ``sizes`` (default :data:`SWEEP_SIZES`), rows concatenated.
 
@@ -977,7 +979,7 @@ def run_sweep(sizes: Sequence[tuple[int, int, int]] | None = None, *, repeat: in
     for n, k, d in SWEEP_SIZES if sizes is None else sizes:
         rows += run_peers_bench(n, k, d, repeat=repeat, seed=seed, memory=False,
                                 methods=SWEEP_METHODS if methods is None else methods,
-                                torch_chunk=torch_chunk, progress=progress)
+                                torch_chunk=torch_chunk, settle=settle, progress=progress)
     return rows
 
 

@@ -172,7 +172,7 @@ def test_peers_table_with_the_installed_peers():
     # every row whose peer imports runs, the others say "not installed"
     from kmrbf.bench import PEER_METHODS, format_peers, peer_available, run_peers_bench
 
-    rows = run_peers_bench(1500, 4, 3, repeat=2)
+    rows = run_peers_bench(1500, 4, 3, repeat=2, settle=0.0)
     assert [r["key"] for r in rows] == list(PEER_METHODS)
     installed = {r["key"]: peer_available(PEER_METHODS[r["key"]][1]) is None for r in rows}
     assert all((r["status"] == "ok") == installed[r["key"]] for r in rows), [(r["key"], r["status"]) for r in rows]
@@ -200,7 +200,7 @@ def test_peers_table_with_a_peer_missing_and_a_private_api_gone(monkeypatch):
     monkeypatch.setitem(sys.modules, "faiss", None)  # import faiss -> ImportError
     monkeypatch.setitem(sys.modules, "sklearn.cluster._k_means_lloyd", None)
     assert peer_available("faiss").startswith("not installed")
-    rows = run_peers_bench(800, 3, 2, repeat=1, memory=False,
+    rows = run_peers_bench(800, 3, 2, repeat=1, memory=False, settle=0.0,
                            methods=("sklearn-iter", "faiss", "gemm-blocked", "kmrbf-softmax"))
     status = {r["key"]: r["status"] for r in rows}
     assert status["faiss"].startswith("not installed") and status["sklearn-iter"].startswith("unavailable")
@@ -223,7 +223,7 @@ def test_unknown_peer_method_is_refused():
 def test_sweep_and_memory_tables(monkeypatch):
     import kmrbf.bench as b
 
-    rows = b.run_sweep([(600, 2, 2), (600, 3, 4)], repeat=1, methods=("sklearn-iter", "kmrbf-lloyd"))
+    rows = b.run_sweep([(600, 2, 2), (600, 3, 4)], repeat=1, methods=("sklearn-iter", "kmrbf-lloyd"), settle=0.0)
     assert [(r["key"], r["k"]) for r in rows] == [("sklearn-iter", 2), ("kmrbf-lloyd", 2),
                                                     ("sklearn-iter", 3), ("kmrbf-lloyd", 3)]
     text = b.format_sweep(rows)
@@ -287,3 +287,28 @@ def test_cli_flags_run_the_peer_tables(monkeypatch, capsys, tmp_path):
 
     with pytest.raises(ValueError, match="--torch-chunk"):
         b.run_peers_command(p.parse_args(["--peers", "--torch-chunk", "0"]))
+
+
+def test_settling_rests_and_calls_once_untimed_before_each_batch():
+    # with settle, every timed batch follows a rest and one untimed call (which wakes the
+    # row's own pools); without, only the warm-up call precedes the batches
+    import time
+
+    from kmrbf.bench import time_interleaved_wall
+
+    calls = {"a": 0, "b": 0}
+
+    def make(key):
+        def fn():
+            calls[key] += 1
+            time.sleep(0.003)  # longer than the 2 ms floor: one call per batch
+        return fn
+
+    t0 = time.perf_counter()
+    out = time_interleaved_wall({"a": make("a"), "b": make("b")}, 3, settle=0.02)
+    assert calls == {"a": 1 + 3 * 2, "b": 1 + 3 * 2}  # warm-up, then (untimed + timed) per round
+    assert time.perf_counter() - t0 >= 6 * 0.02
+    assert all(min(v["wall"]) >= 0.003 for v in out.values())
+    calls.update(a=0, b=0)
+    time_interleaved_wall({"a": make("a"), "b": make("b")}, 3)
+    assert calls == {"a": 1 + 3, "b": 1 + 3}
