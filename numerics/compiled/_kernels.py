@@ -10,11 +10,12 @@ model) one pass computes, without leaving the block,
 2. the responsibilities from gap-first logits :math:`z_{ik}=-(d_{ik}-d_{i(1)})/\sigma`
    (softmax; entmax-1.5 and sparsemax exactly, by sorting only the candidates
    :math:`(\alpha-1)(z_{\max}-z_j)<1` — the others are exact zeros since
-   :math:`\tau\ge z_{\max}-1/(\alpha-1)`; general :math:`\alpha` by bisection on
-   :math:`\tau` over the same candidates), or the hard assignment (ties to the lowest
-   index);
-3. the accumulation :math:`S_k=\sum_ir_{ik}`, :math:`T_k=\sum_ir_{ik}x_i` (one GEMM
-   :math:`R^\top X_b`), :math:`W=\sum_{ik}r_{ik}d_{ik}`, :math:`F_0=\sum_id_{i(1)}` and
+   :math:`\tau\ge z_{\max}-1/(\alpha-1)`; general :math:`\alpha` by safeguarded Newton
+   steps on :math:`\tau` over the same candidates, with the reference's stopping rule), or
+   the hard assignment (ties to the lowest index);
+3. the accumulation :math:`S_k=\sum_ir_{ik}`, :math:`T_k=\sum_ir_{ik}x_i` (softmax: one
+   GEMM :math:`R^\top X_b`; sparse maps: entry by entry for narrow supports, a GEMM only
+   when more than a quarter of a block's rows are wide), :math:`W=\sum_{ik}r_{ik}d_{ik}`, :math:`F_0=\sum_id_{i(1)}` and
    :math:`G_\sigma=\sum_i[d_{i(1)}-\sigma\log\sum_ke^{z_{ik}}]` (softmax only).
 
 Parallelism and determinism: the blocks are split into ``n_groups`` contiguous groups,
@@ -24,9 +25,10 @@ in group order at the end.  Threads (a :class:`~concurrent.futures.ThreadPoolExe
 over groups; the kernels release the GIL) change only *who* computes a group, so the
 result is bitwise the same for any number of threads.  BLAS runs single-threaded during
 the call (``threadpoolctl``), as in scikit-learn, so that a GEMM's bits do not depend on
-BLAS threading either.  Memory beyond ``X``: the per-group slots
-(``n_groups * K * (D + 1)`` floats, at most :data:`SLOT_FLOATS`) and per-group block
-buffers (``BLOCK * (K + D)`` floats); no copy of ``X``.
+BLAS threading either.  Memory beyond ``X``: the per-group slots (``n_groups * K * (D + 1)``
+floats, at most :data:`SLOT_FLOATS`, each group's padded to whole 64-byte lines) and per-group
+block buffers (``BLOCK * (2K + D)`` floats; softmax ``SOFTMAX_BLOCKS * BLOCK * (2K + D)``);
+no copy of ``X``.
 """
 
 from __future__ import annotations
@@ -598,8 +600,8 @@ def _group_sparse(X, M, MT, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, s
         # else row by row; either way r is left zeroed
         if 4 * n_wide > b:
             _gemm_accumulate(X, s, b, r, T, tb)
-        for w in range(n_wide):
-            i = wide[w]
+        for q in range(n_wide):
+            i = wide[q]
             ri = r[i]
             if 4 * n_wide <= b:
                 xi = X[s + i]
@@ -673,6 +675,17 @@ def _threads() -> int:
         env = os.environ.get("KMRBF_NUM_THREADS")
         _N_THREADS = max(1, int(env)) if env else max(1, os.cpu_count() or 1)
     return _N_THREADS
+
+
+def _forget_pool_in_child() -> None:
+    """After ``fork`` the child has a copy of the executor but none of its threads: start a
+    new one on first use instead of queueing work that nobody runs."""
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -777,34 +790,35 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
 
 
 @nb.njit(nogil=True, cache=True)
-def _gemm_blocks(X, McT, c0, c1, T):
-    """The two GEMMs of a soft step alone over blocks ``c0:c1``: ``G = X_b M_c^T`` into a block
+def _gemm_blocks(X, MT, c0, c1, T):
+    """The two GEMMs of a soft step alone over blocks ``c0:c1``: ``G = X_b M^T`` into a block
     buffer, then ``T += G^T X_b`` (benchmark floor: :func:`_blocked_gemms`)."""
     n, dim = X.shape
-    k = McT.shape[1]
+    k = MT.shape[1]
     g = np.empty((BLOCK, k))
     tb = np.empty((k, dim))
     for c in range(c0, c1):
         s = c * BLOCK
         b = min(BLOCK, n - s)
-        np.dot(X[s:s + b], McT, g[:b])
+        np.dot(X[s:s + b], MT, g[:b])
         np.dot(g[:b].T, X[s:s + b], tb)
         T += tb
 
 
 def _blocked_gemms(X: np.ndarray, M: np.ndarray, threads: int | None = None) -> np.ndarray:
-    """Time floor of a fused soft step: only its two GEMMs (:math:`X_bM^\\top`, then its
+    """Time floor of a fused softmax step: only its two GEMMs (:math:`X_bM^\\top`, then its
     transpose times :math:`X_b`), block by block over the groups and threads of the
-    kernels, BLAS single-threaded.  Returns the summed second products (for the benchmark
-    only; the numbers have no meaning)."""
+    kernels, BLAS single-threaded.  (A sparse step with narrow supports needs only the
+    first, and for ``D <= DIRECT_D`` the distances need no GEMM.)  Returns the summed second
+    products (for the benchmark only; the numbers have no meaning)."""
     n, dim = X.shape
     k = M.shape[0]
-    McT = np.ascontiguousarray(M.T)
+    MT = np.ascontiguousarray(M.T)
     groups = n_groups(n, k, dim)
     blocks = -(-n // BLOCK)
     bounds = [blocks * g // groups for g in range(groups + 1)]
     T = _slots(groups, k * dim)[:, :k * dim].reshape(groups, k, dim)
-    work = lambda g: _gemm_blocks(X, McT, bounds[g], bounds[g + 1], T[g])  # noqa: E731
+    work = lambda g: _gemm_blocks(X, MT, bounds[g], bounds[g + 1], T[g])  # noqa: E731
     with _blas_one_thread():
         if groups == 1 or (threads or _threads()) == 1:
             for g in range(groups):

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from kmrbf.evidence.roundoff import U, gamma
+from kmrbf.evidence.roundoff import U, entmax_map_bound, gamma
 from kmrbf.numerics import oracles as O
 from kmrbf.numerics._kernels import LOG1P_ALPHA_GAP
 
@@ -44,28 +44,10 @@ def assert_within(actual, exact, bound, what):
 
 
 def entmax_impl_bound(k: int, alpha: float) -> float:
-    """Absolute error of our entmax implementations on exact logits, per entry.
-
-    Sort (alpha = 1.5): on the support |x| <= 1 and one rounding gives |dx| <= u;
-    mean: (K+1)u; var (deviations <= 1, var <= 1/k): (2K+4)u; rad = 1/k - var:
-    (2K+6)u; sqrt(rad) >= 1/k (since mean - tau = mean(sqrt p) >= 1/k), so the
-    square root adds k/2 * (2K+6)u + u <= (K^2+3K+1)u; tau: (K^2+4K+3)u;
-    p_j = (x_j - tau)^2 with |x_j - tau| <= 1: (2K^2+8K+11)u; normalising by a sum
-    within K(2K^2+8K+11)u of 1 multiplies by (K+1).  Sparsemax is no worse
-    (tau = (sum - 1)/k: (K+2)u).
-
-    Bisection (any alpha > 1, beta = 1/(alpha-1)): f(tau) = sum b_j^beta - 1 has
-    |f'| = beta * sum p^(2-alpha) >= beta (p^(2-alpha) >= p), rounding of f at fixed
-    tau is <= beta * 2u * K + (K+2)u, so |dtau| <= u + (2K + (K+2)/beta) u; then
-    |dp_j| <= beta(dx + dtau) + w <= (beta(2K+4) + K + 2 + w)u, where w u bounds the
-    rounding of b^beta: pow within 1 ulp (w = 2), or for a whole beta <= 9 the compiled
-    kernel's product of beta factors (beta - 1 roundings: w = beta); normalising: (K+1).
-    """
-    sort = (k + 1) * (2 * k * k + 8 * k + 11)
-    beta = 1.0 / (alpha - 1.0)
-    w = max(2.0, beta) if beta == int(beta) and beta <= 9 else 2.0
-    bis = (k + 1) * (beta * (2 * k + 4) + k + 2 + w)
-    return max(sort, bis) * U
+    """Absolute error of our entmax implementations on exact logits, per entry: the sort and
+    threshold routes' bound with its derivation, :func:`kmrbf.evidence.roundoff.entmax_map_bound`
+    (Hoelder above alpha = 2)."""
+    return entmax_map_bound(k, alpha)
 
 
 def entmax_log1p_bound(y, alpha: float, p) -> np.ndarray:

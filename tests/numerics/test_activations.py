@@ -90,6 +90,7 @@ def alphas(draw):
 @example(np.array([3.0, 1.0, -5.0]), 1.5)  # gap exactly 2: one-hot
 @example(np.array([0.3, -1.2, 4.0, 0.0]), 1.0 + 2.0**-52)  # audit: error 1.7e-2 before the lambda-form
 @example(np.array([0.3, -1.2, 4.0, 0.0]), 1.0 + 1e-12)  # audit: error 3e-6
+@example(np.array([0.0, -0.5 + 5e-11]), 3.0)  # review: Hoelder, 1.05e-8 for an exact 5e-11
 def test_entmax_matches_oracle(bounds, z, alpha):
     exact = bounds.f64(O.mp_entmax(z, alpha))
     bound = bounds.entmax_bound(z, alpha, exact)
@@ -196,3 +197,17 @@ def test_logit_edge_cases(f):
 def test_log_sum_exp_all_neg_inf_is_neg_inf_not_error():
     out = kn.log_sum_exp(np.array([[-np.inf, -np.inf], [0.0, 0.0]]))
     assert out[0] == -np.inf and out[1] == np.log(2.0)
+
+
+def test_entmax_above_alpha_two_is_only_hoelder_at_the_edge_of_the_support(bounds):
+    # both directions of roundoff.entmax_map_bound above alpha = 2 (beta = 1/2): a logit just
+    # outside the support comes out with b = one ulp of tau and p = ulp**(1/2) ~ 1e-8, for an
+    # exact 5e-11 -- an error 10**5 times anything Lipschitz (order K u) would allow, and
+    # within the Hoelder bound (which is at most 2**17 times this worst case)
+    z = np.array([0.0, -0.5 + 5e-11])
+    exact = bounds.f64(O.mp_entmax(z, 3.0))
+    got = kn.entmax_bisect(z, 3.0)
+    err = np.abs(got - exact).max()
+    assert err > 1e5 * U
+    bound = bounds.entmax_impl_bound(2, 3.0)
+    assert err <= bound <= 2.0**17 * err

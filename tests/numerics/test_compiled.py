@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import kmrbf.numerics as kn
-from kmrbf.evidence.roundoff import U, gamma
+from kmrbf.evidence.roundoff import U, entmax_map_bound, gamma
 from kmrbf.numerics._compat import array_namespace
 from kmrbf.numerics.validation import check_instance
 from kmrbf.numerics._kernels import _soft_stats_reference
@@ -82,11 +82,7 @@ def _stats_bound(X, M, sigma, alpha):
     dmin = d.min(axis=1, keepdims=True)
     logit = ((rel + 2 * U) * (d + dmin) / sigma).max(axis=1)  # per row
     x = (d - dmin) / sigma
-    impl = (k + 1) * (2 * k * k + 8 * k + 11) * U if alpha != 1.0 else (U * (2 * x.max(axis=1) + k + 4))
-    beta = 1.0 / (alpha - 1.0) if alpha != 1.0 else 0.0
-    if alpha not in (1.0, 1.5, 2.0):  # conftest.entmax_impl_bound: b^beta by products for a whole beta
-        w = max(2.0, beta) if beta == int(beta) and beta <= 9 else 2.0
-        impl = max(impl, (k + 1) * (beta * (2 * k + 4) + k + 2 + w) * U)
+    impl = entmax_map_bound(k, alpha) if alpha != 1.0 else (U * (2 * x.max(axis=1) + k + 4))
     e_row = np.minimum(2 * logit + impl, 1.0)  # |dr_ik| <= e_row[i] (and r in [0, 1])
     S_err = e_row.sum() + gamma(n) * n
     T_err = (e_row[:, None] * np.abs(X)).sum(axis=0) + gamma(n + 1) * np.abs(X).sum(axis=0)
@@ -118,8 +114,13 @@ def test_soft_stats_agree_with_the_reference(alpha, sigma, shape):
         # distance error and (K + 2)u sigma log K for the sum and log
         bG = 2 * (bF0 + n * (k + 3) * U * sigma * max(np.log(k), 1.0) + gamma(n) * abs(float(Gr)))
         assert abs(G - float(Gr)) <= bG
-    # the bound is not vacuous: it is far below the size of what it bounds
-    assert bS < 1e-6 * n and np.all(bT < 1e-6 * np.abs(X).sum(axis=0))
+    # the bound is not vacuous: it is far below the size of what it bounds.  Above alpha = 2
+    # the map is only Hoelder and the derived scalar bound (roundoff.entmax_map_bound, of
+    # order (K u)^(beta^2)) is weak: 0.5-50 % of S here; only that it beats the trivial
+    # bound is asserted (a per-entry bound that is tight away from the support's edge is
+    # open work; the witness of the Hoelder error is pinned in test_activations)
+    small = 1e-6 if alpha <= 2.0 else 1.0
+    assert bS < small * n and np.all(bT < small * np.abs(X).sum(axis=0))
     assert np.all(np.isfinite(T / S[:, None]))
 
 
@@ -155,7 +156,7 @@ def test_huge_sigma_gives_uniform_weights_and_dense_accumulation(alpha):
 
 
 @pytest.mark.parametrize("alpha", [1.5, 2.0, 1.25])
-@pytest.mark.parametrize("n_wide", [3, BLOCK // 4 + 1])
+@pytest.mark.parametrize("n_wide", [3, BLOCK // 4 + 1, (3, BLOCK // 4 + 1)])
 def test_a_few_wide_rows_and_many_take_the_same_statistics(alpha, n_wide):
     # K = 8 centroids on a unit circle; at sigma = 0.1 points near one centroid have a narrow
     # support (neighbours at squared distance 0.59: logits below -1), points at the centre
@@ -167,7 +168,13 @@ def test_a_few_wide_rows_and_many_take_the_same_statistics(alpha, n_wide):
     centre = np.array([3.0, -2.0])  # not the origin: the wide rows' x_i must count in T
     M = centre + np.stack([np.cos(angles), np.sin(angles)], axis=1)
     X = M[rng.integers(k, size=2 * BLOCK)] + 0.01 * rng.normal(size=(2 * BLOCK, 2))
-    X[rng.choice(BLOCK, size=n_wide, replace=False)] = centre  # in the first block
+    # wide rows in the first block; (a, b): a in the first block (row by row), b in the second
+    # at other rows (one GEMM over the block, which would count a row the first block left
+    # in r twice)
+    first, second = (n_wide, 0) if isinstance(n_wide, int) else n_wide
+    rows = rng.permutation(BLOCK)
+    X[rows[:first]] = centre
+    X[BLOCK + rows[first:first + second]] = centre
     S, T, W, F0, _ = _soft_stats_compiled(X, M, 0.1, alpha)
     Sr, Tr, Wr, F0r, _ = _soft_stats_reference(X, M, 0.1, alpha, array_namespace(X), 4096)
     bS, bT, bW, bF0 = _stats_bound(X, M, 0.1, alpha)
@@ -297,7 +304,7 @@ SPECIAL = [0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1.0, -1.0, 1.797
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-@pytest.mark.parametrize("n", [1, 7, 2 * ROWS_PER_TASK + 3])
+@pytest.mark.parametrize("n", [1, 7, 8, 2 * ROWS_PER_TASK + 3, 2 * ROWS_PER_TASK + 4])
 def test_extremes_are_numpys_max_and_min_for_any_split(n, threads):
     # the reduction works on order keys of the bits: every sign, subnormals, the extreme
     # finite values, +-inf and NaN (propagated, as NumPy's max/min do), any split of the work
@@ -307,20 +314,24 @@ def test_extremes_are_numpys_max_and_min_for_any_split(n, threads):
         pos = rng.choice(n, size=min(len(extra), n), replace=False)
         x[pos] = extra[:len(pos)]
         with _limit_threads(threads):
-            got = _extremes_compiled(x.reshape(-1, 1) if n % 2 else x)
+            got = _extremes_compiled(x.reshape(-1, 1) if n % 2 else x)  # 2-D and 1-D
         want = (float(x.max()), float(x.min()))
         if np.isnan(want[0]):
             assert np.isnan(got[0]) and np.isnan(got[1])
         else:
-            assert got == want
+            assert got == want  # (a signed zero may come back with either sign: validation
+            # only needs finiteness and magnitude)
 
 
-def test_centroid_pass_reports_the_largest_magnitude():
-    X, M = _data(9 * BLOCK + 5, 3, 4, seed=14)
-    X[100, 1] = -37.5  # the largest magnitude is negative
-    S, T, amax = _centroid_stats_compiled(X, M, 0.7, 1.0)
+@pytest.mark.parametrize("alpha", ALPHAS)
+@pytest.mark.parametrize("dim", [2, 6])
+@pytest.mark.parametrize("where", [0, 100, 20 * BLOCK + 3, -1])  # first, middle group, last (partial) block
+def test_centroid_pass_reports_the_largest_magnitude(alpha, dim, where):
+    X, M = _data(40 * BLOCK + 5, dim, 4, seed=14)
+    X[where, 1] = -37.5  # the largest magnitude is negative
+    S, T, amax = _centroid_stats_compiled(X, M, 0.7, alpha)
     assert amax == 37.5
-    Sr, Tr, _, _, _ = _soft_stats_compiled(X, M, 0.7, 1.0, objective=False)
+    Sr, Tr, _, _, _ = _soft_stats_compiled(X, M, 0.7, alpha, objective=False)
     np.testing.assert_array_equal(S, Sr)
     np.testing.assert_array_equal(T, Tr)
 

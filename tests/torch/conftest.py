@@ -14,6 +14,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from kmrbf.evidence.roundoff import entmax_map_bound
+
 try:
     import torch
 except ImportError:  # the test modules skip themselves (pytest.importorskip) with the reason
@@ -48,10 +50,13 @@ def map_rounding(k: int, alpha: float, u: float) -> float:
     ``beta = 1/(alpha-1)`` (|f'(tau)| >= beta); the log1p form (alpha - 1 < 1/8) is within
     ``(K+2)(3 beta + 2 log K + 4)u`` (its arguments are ``<= 3 beta + 2 log K`` on the support),
     below the tau-form bound; softmax of logits whose max is exactly 0: ``(K+4)u``.  We take
-    the largest that applies.
+    the largest that applies: for alpha > 1 the sort and threshold routes' bound
+    :func:`kmrbf.evidence.roundoff.entmax_map_bound` (its derivation there), for softmax the
+    sort-route term, which is larger than ``(K+4)u``.
     """
-    beta = 0.0 if alpha == 1.0 else 1.0 / (alpha - 1.0)
-    return (k + 1) * max(2 * k * k + 8 * k + 11, beta * (2 * k + 4) + k + 4) * u
+    if alpha == 1.0:
+        return (k + 1) * (2 * k * k + 8 * k + 11) * u
+    return entmax_map_bound(k, alpha, u)
 
 
 def resp_bound(d: np.ndarray, sigma: float, alpha: float, n_features: int, u: float) -> np.ndarray:
