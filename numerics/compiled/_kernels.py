@@ -297,7 +297,7 @@ def _row_tau(d, dmin, sigma, cut, cand, idx, srt, jpow, alpha):
     beta = 1.0 / am1
     m = _candidates(d, dmin, sigma, am1, cut, cand, idx, True)
     ipow = int(beta - 1.0) if beta - 1.0 == int(beta - 1.0) and 0.0 <= beta - 1.0 <= 8.0 else -1
-    hi = -(float(k) ** (-am1))
+    hi = -jpow[k - 1]  # -(K^(1-alpha)): the same pow, as fl(1 - alpha) = -fl(alpha - 1)
     # tau* >= x_(j) - j^(1-alpha) for every j (the j largest terms alone reach 1)
     top = min(m, TAU_TOP)  # the largest candidates, in decreasing order, in srt[:top]
     for i in range(top):
