@@ -160,8 +160,9 @@ def entmax_map_bound(k: int, alpha: float, u: float = U) -> float:
 
     Threshold (any :math:`\alpha>1`, :math:`\beta=1/(\alpha-1)`):
     :math:`f(\tau)=\sum_j b_j^\beta-1`, :math:`b_j=(x_j-\tau)_+\le1`.  A computed
-    :math:`b_j` is within :math:`2u` (``dx`` and one rounding); its power is then off by
-    :math:`a=2\beta u` if :math:`\beta\ge1` (mean value) or :math:`a=(2u)^\beta` if
+    :math:`b_j` is within :math:`3u` (:math:`x=(\alpha-1)(z-\max z)` two roundings, ``b``
+    one); its power is then off by
+    :math:`a=3\beta u` if :math:`\beta\ge1` (mean value) or :math:`a=(3u)^\beta` if
     :math:`\beta<1` (Hoelder: :math:`t^\beta` is not Lipschitz at 0), plus the power's
     own rounding :math:`wu` (``pow`` within 1 ulp: :math:`w=2`; the compiled kernel's product
     of :math:`\beta` factors for a whole :math:`\beta\le9`: :math:`w=\beta`).  So at fixed
@@ -169,8 +170,8 @@ def entmax_map_bound(k: int, alpha: float, u: float = U) -> float:
     :math:`|f'|=\beta\sum_j b_j^{\beta-1}\ge\beta` (:math:`b_j\le1` on the support);
     the search stops with a bracket of width :math:`\le u` whose ends the computed sign
     of :math:`f` separates, so :math:`|d\tau|\le u+|df|/\beta`.  Each
-    :math:`p_j` before normalising is off by :math:`e=\beta(2u+d\tau)+wu`
-    (:math:`\beta\ge1`) or :math:`(2u+d\tau)^\beta+wu` (:math:`\beta<1`); normalising:
+    :math:`p_j` before normalising is off by :math:`e=\beta(3u+d\tau)+wu`
+    (:math:`\beta\ge1`) or :math:`(3u+d\tau)^\beta+wu` (:math:`\beta<1`); normalising:
     :math:`(K+1)e+u`.  The larger of the two routes' bounds is returned (a caller may not
     know which route ran).
 
@@ -196,14 +197,14 @@ def entmax_map_bound(k: int, alpha: float, u: float = U) -> float:
     Examples
     --------
     >>> round(entmax_map_bound(4, 1.5) / U), round(entmax_map_bound(4, 1.25) / U)
-    (375, 381)
+    (375, 481)
     >>> entmax_map_bound(2, 3.0) > 1e-4  # Hoelder: alpha > 2
     True
     """
     sort = (k + 1) * (2 * k * k + 8 * k + 11) * u
     beta = 1.0 / (alpha - 1.0)
     w = max(2.0, beta) if beta == int(beta) and beta <= 9 else 2.0
-    a = 2.0 * beta * u if beta >= 1.0 else (2.0 * u) ** beta
+    a = 3.0 * beta * u if beta >= 1.0 else (3.0 * u) ** beta
     dtau = u + (k * (a + w * u) + 2 * (k + 2) * u) / beta
-    e = (beta * (2.0 * u + dtau) if beta >= 1.0 else (2.0 * u + dtau) ** beta) + w * u
+    e = (beta * (3.0 * u + dtau) if beta >= 1.0 else (3.0 * u + dtau) ** beta) + w * u
     return max(sort, (k + 1) * e + u)

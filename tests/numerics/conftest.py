@@ -99,7 +99,48 @@ def entmax_bound(z, alpha: float, p) -> np.ndarray:
     z = np.asarray(z, dtype=float)
     if 1.0 < alpha and alpha - 1.0 < LOG1P_ALPHA_GAP:
         return entmax_log1p_bound(z - z.max(axis=-1, keepdims=True), alpha, p).reshape(np.shape(p))
+    if alpha > 2.0:
+        return entmax_edge_bound(z, alpha, p).reshape(np.shape(p))
     return np.full(np.shape(p), entmax_impl_bound(z.shape[-1], alpha))
+
+
+def entmax_edge_bound(z, alpha: float, p) -> np.ndarray:
+    r"""Per-entry bound of the threshold route above alpha = 2 (beta = 1/(alpha-1) < 1), exact
+    logits ``z`` and exact probabilities ``p`` (rows): tight away from the edge of the support.
+
+    The map is only Hoelder there (roundoff.entmax_map_bound, whose scalar bound assumes the
+    worst entry sits at the edge).  Per entry, with the exact signed gap g_j = x_j - tau
+    (x = (alpha-1)(z - max z), tau from the largest p) and the largest change of t_+^beta over
+    an interval [g - h, g + h], inc(g, h): at fixed tau the computed term is off by inc at the
+    point of [g - D, g + D] nearest 0 with h = h0 = 12u (the kernel: x two roundings, b one;
+    this function's own g, from p and a power: at most 9u), so |df| <= sum_j inc_j +
+    2(K+2)u + 2Ku and |d tau| <= u +
+    |df|/beta =: D'.  Starting from D = the scalar bound's d tau (valid a priori) and
+    iterating twice keeps every D an upper bound.  Then |dp_j| <= inc(g_j, h0 + D) + 2u p_j
+    before normalising, and normalising adds p_j (sum e + (K+2)u)."""
+    z = np.atleast_2d(np.asarray(z, dtype=float))
+    p = np.atleast_2d(np.asarray(p, dtype=float))
+    k = z.shape[-1]
+    beta = 1.0 / (alpha - 1.0)
+    x = (alpha - 1.0) * (z - z.max(axis=-1, keepdims=True))
+    top = p.argmax(axis=-1)[:, None]
+    tau = np.take_along_axis(x, top, -1) - np.take_along_axis(p, top, -1) ** (alpha - 1.0)
+    g = x - tau
+
+    def inc(y, h):  # max |t_+^beta - y_+^beta| over t in [y - h, y + h]
+        up = np.maximum(y + h, 0.0) ** beta - np.maximum(y, 0.0) ** beta
+        down = np.maximum(y, 0.0) ** beta - np.maximum(y - h, 0.0) ** beta
+        return np.maximum(up, down)
+
+    h0 = 12 * U
+    a = (3 * U) ** beta  # the scalar bound's a priori d tau (entmax_map_bound)
+    dtau = U + (k * (a + 2 * U) + 2 * (k + 2) * U) / beta
+    for _ in range(2):
+        near = np.minimum(np.maximum(0.0, g - dtau), g + dtau)  # the point nearest 0
+        df = inc(near, h0).sum(axis=-1, keepdims=True) + 2 * (k + 2) * U + 2 * k * U
+        dtau = U + df / beta
+    e = inc(g, h0 + dtau) * (1 + 1e-9) + 2 * U * p
+    return e + p * (e.sum(axis=-1, keepdims=True) + (k + 2) * U)
 
 
 def dist_rel(d: int) -> float:
@@ -121,8 +162,8 @@ def resp_abs_bound(X, M, sigma, alpha):
     diag(q) - q q^T / sum q with q = p^(2-alpha) on the support (q = p for softmax):
     |dp_j| <= q_j (e_j + sum_l q_l e_l / sum q) <= 2 q_j max_l e_l; the implementation
     adds softmax_rel_bound-type rounding (relative, (K+4)u + u|x| terms) for alpha = 1,
-    entmax_log1p_bound for 1 < alpha < 1 + LOG1P_ALPHA_GAP (exact logits y = -(d - min d)/sigma)
-    and entmax_impl_bound above.
+    entmax_log1p_bound for 1 < alpha < 1 + LOG1P_ALPHA_GAP (exact logits y = -(d - min d)/sigma),
+    entmax_edge_bound above alpha = 2 and entmax_impl_bound between.
     """
     k = M.shape[0]
     d = f64(O.mp_sq_distances(X, M))
@@ -136,6 +177,8 @@ def resp_abs_bound(X, M, sigma, alpha):
         impl = U * (x + x.max(axis=1, keepdims=True) + k + 4) * p
     elif alpha - 1.0 < LOG1P_ALPHA_GAP:
         impl = entmax_log1p_bound(-(d - d.min(axis=1, keepdims=True)) / sigma, alpha, p)
+    elif alpha > 2.0:
+        impl = entmax_edge_bound(-(d - d.min(axis=1, keepdims=True)) / sigma, alpha, p)
     else:
         impl = np.full_like(p, entmax_impl_bound(k, alpha))
     return p, d, prop + impl
@@ -159,7 +202,7 @@ def bounds():
     """The error-bound helpers above, as one namespace (session scope: usable with ``@given``)."""
     return SimpleNamespace(SLACK=SLACK, f64=f64, assert_within=assert_within,
                            entmax_impl_bound=entmax_impl_bound, entmax_log1p_bound=entmax_log1p_bound,
-                           entmax_bound=entmax_bound, dist_rel=dist_rel,
+                           entmax_bound=entmax_bound, entmax_edge_bound=entmax_edge_bound, dist_rel=dist_rel,
                            logit_abs_err=_logit_abs_err, resp_abs_bound=resp_abs_bound,
                            gradient_underflow=gradient_underflow)
 

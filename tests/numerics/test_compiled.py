@@ -117,8 +117,10 @@ def test_soft_stats_agree_with_the_reference(alpha, sigma, shape):
     # the bound is not vacuous: it is far below the size of what it bounds.  Above alpha = 2
     # the map is only Hoelder and the derived scalar bound (roundoff.entmax_map_bound, of
     # order (K u)^(beta^2)) is weak: 0.5-50 % of S here; only that it beats the trivial
-    # bound is asserted (a per-entry bound that is tight away from the support's edge is
-    # open work; the witness of the Hoelder error is pinned in test_activations)
+    # bound is asserted.  The per-entry bound that is tight away from the support's edge
+    # (conftest.entmax_edge_bound) needs the exact probabilities: the oracle tests of
+    # test_kmeans / test_activations use it on both backends; the witness of the Hoelder
+    # error is pinned in test_activations
     small = 1e-6 if alpha <= 2.0 else 1.0
     assert bS < small * n and np.all(bT < small * np.abs(X).sum(axis=0))
     assert np.all(np.isfinite(T / S[:, None]))
