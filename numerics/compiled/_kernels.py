@@ -48,9 +48,10 @@ BLOCK = 256
 #: The softmax path works on ``SOFTMAX_BLOCKS`` blocks at a time (NumPy's ``exp`` between
 #: two compiled calls; larger pieces amortise the Python glue).
 SOFTMAX_BLOCKS = 8
-#: A group holds at least this many blocks (fewer, larger tasks for small N: the per-task
-#: overhead stays small against the work).
-MIN_BLOCKS_PER_GROUP = 4
+#: A group holds at least this many blocks, 4096 rows (fewer, larger tasks for small N: the
+#: per-task overhead, ~40 us of CPU, stays small against the work; with 4 blocks it bent
+#: KR-S53-cost's fitted N-exponent of Lloyd below 0.8 at N = 8192 in a dev run).
+MIN_BLOCKS_PER_GROUP = 16
 #: At most this many groups (slots); fixed, so results do not depend on the thread count.
 MAX_GROUPS = 64
 #: The slots of all groups together hold at most this many floats (16 MiB).
@@ -637,7 +638,7 @@ def n_groups(n: int, k: int, d: int) -> int:
     Examples
     --------
     >>> n_groups(200_000, 64, 32), n_groups(100, 8, 2), n_groups(4096, 8, 32), n_groups(10**6, 512, 256)
-    (64, 1, 4, 15)
+    (49, 1, 1, 15)
     """
     blocks = -(-n // BLOCK)
     by_memory = max(1, SLOT_FLOATS // max(1, k * (d + 1)))
@@ -901,13 +902,18 @@ def _extreme_keys(bits, lo, hi, out):
     out[2] = amax > INF_BITS
 
 
+#: Entries per task of :func:`_extremes_compiled` at least (below, one call in the calling
+#: thread: a task costs more to hand to the pool than a quarter million entries take).
+EXTREMES_PER_TASK = 1 << 18
+
+
 def _extremes_compiled(x: np.ndarray) -> tuple[float, float]:
     """``(max x, min x)`` of a non-empty C-contiguous float64 array, NaN when ``x`` holds one
     (as NumPy's reductions propagate it), on the worker threads; exact, so independent of
     how the work is split."""
     bits = x.reshape(-1).view(np.int64)
     n = bits.shape[0]
-    tasks = max(1, min(_threads(), n // ROWS_PER_TASK))
+    tasks = max(1, min(_threads(), n // EXTREMES_PER_TASK))
     out = np.empty((tasks, 3), dtype=np.int64)
     cuts = [n * t // tasks for t in range(tasks + 1)]
     if tasks == 1:

@@ -38,8 +38,8 @@ def _data(n, d, k, seed=0, offset=0.0):
 
 @pytest.mark.parametrize("alpha", ALPHAS)
 def test_bitwise_the_same_for_any_thread_count_and_run(alpha):
-    X, M = _data(40 * BLOCK + 17, 6, 9, seed=1)
-    assert n_groups(*X.shape[:1], 9, 6) == 11  # 41 blocks in groups of 4, the last one short
+    X, M = _data(170 * BLOCK + 17, 6, 9, seed=1)
+    assert n_groups(*X.shape[:1], 9, 6) == 11  # 171 blocks in groups of 16, the last one short
     runs = [_soft_stats_compiled(X, M, 2.0, alpha, threads=t) for t in (1, 2, 3, 1, 4)]
     for S, T, W, F0, G in runs[1:]:
         np.testing.assert_array_equal(S, runs[0][0])
@@ -48,7 +48,7 @@ def test_bitwise_the_same_for_any_thread_count_and_run(alpha):
 
 
 def test_hard_stats_bitwise_the_same_for_any_thread_count():
-    X, M = _data(30 * BLOCK, 4, 7, seed=2)
+    X, M = _data(60 * BLOCK, 4, 7, seed=2)  # 4 groups
     runs = [_hard_stats_compiled(X, M, threads=t) for t in (1, 2, 5)]
     for S, T, labels, F0 in runs[1:]:
         np.testing.assert_array_equal(S, runs[0][0])
@@ -60,7 +60,8 @@ def test_hard_stats_bitwise_the_same_for_any_thread_count():
 def test_groups_depend_on_shapes_only():
     assert n_groups(1, 1, 1) == 1
     assert n_groups(BLOCK * 3, 8, 2) == 1
-    assert n_groups(BLOCK * 9, 8, 2) == 3
+    assert n_groups(BLOCK * 9, 8, 2) == 1
+    assert n_groups(BLOCK * 48, 8, 2) == 3
     assert n_groups(10**7, 8, 2) == 64
     # memory cap: n_groups * K * (D + 1) <= 2**21 floats
     assert n_groups(10**7, 512, 256) * 512 * 257 <= 2**21
