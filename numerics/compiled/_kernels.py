@@ -401,9 +401,17 @@ def _max_abs_bits(bits, r0, r1):
 
 
 @nb.njit(nogil=True, cache=True)
+def _block_buffers(rows, dim, k):
+    """The buffers of :func:`_block_distances` for up to ``rows`` rows: the centred rows, their
+    squared norms, the distances."""
+    return np.empty((rows, dim)), np.empty(rows), np.empty((rows, k))
+
+
+@nb.njit(nogil=True, cache=True)
 def _block_distances(X, s, b, M, MT, center, McT, mn, xc, xn, d, amax):
-    """Squared distances of rows ``s:s+b`` of ``X`` into ``d[:b]``; ``amax[0]`` is raised to
-    the largest :math:`|x_{ij}|` of the block, as bits (:func:`_max_abs_bits`).
+    """Squared distances of rows ``s:s+b`` of ``X`` into ``d[:b]``; ``amax[0]``, where ``amax``
+    is not empty, is raised to the largest :math:`|x_{ij}|` of the block, as bits
+    (:func:`_max_abs_bits`; only a soft-centroid step needs it).
 
     Guarded GEMM distances; for ``D <= DIRECT_D`` the direct sums
     :math:`\\sum_t(x_t-\\mu_t)^2` (``MT = M^T``), the recompute formula for every entry (a
@@ -411,7 +419,8 @@ def _block_distances(X, s, b, M, MT, center, McT, mn, xc, xn, d, amax):
     rows have an entry to recompute)."""
     dim = X.shape[1]
     k = M.shape[0]
-    amax[0] = max(amax[0], _max_abs_bits(X.view(np.int64), s, s + b))
+    if amax.shape[0]:
+        amax[0] = max(amax[0], _max_abs_bits(X.view(np.int64), s, s + b))
     if dim <= DIRECT_D:
         for i in range(b):
             xi = X[s + i]
@@ -511,9 +520,7 @@ def _group_hard(X, M, MT, center, McT, mn, c0, c1, S, T, scal, labels, amax):
     :math:`|x_{ij}|` seen."""
     n, dim = X.shape
     k = M.shape[0]
-    xc = np.empty((BLOCK, dim))
-    xn = np.empty(BLOCK)
-    d = np.empty((BLOCK, k))
+    xc, xn, d = _block_buffers(BLOCK, dim, k)
     bits = d.view(np.int64)
     for c in range(c0, c1):
         s = c * BLOCK
@@ -543,9 +550,7 @@ def _group_sparse(X, M, MT, center, McT, mn, sigma, alpha, mode, c0, c1, S, T, s
     one GEMM when they are more than a quarter of the block, else row by row."""
     n, dim = X.shape
     k = M.shape[0]
-    xc = np.empty((BLOCK, dim))
-    xn = np.empty(BLOCK)
-    d = np.empty((BLOCK, k))
+    xc, xn, d = _block_buffers(BLOCK, dim, k)
     bits = d.view(np.int64)
     r = np.zeros((BLOCK, k))
     wide = np.empty(BLOCK, dtype=np.int64)
@@ -729,8 +734,28 @@ def _slots(groups: int, size: int) -> np.ndarray:
     return raw[off:off + groups * width].reshape(groups, width)
 
 
+def _group_bounds(n: int, k: int, dim: int) -> list[int]:
+    """First block of every group, and the number of blocks last (:func:`n_groups` groups of
+    contiguous blocks, as even as whole blocks allow)."""
+    groups = n_groups(n, k, dim)
+    blocks = -(-n // BLOCK)
+    return [blocks * g // groups for g in range(groups + 1)]
+
+
+def _each(count: int, work, threads: int | None = None) -> None:
+    """``work(i)`` for every ``i < count``: in the calling thread when there is one task or one
+    worker, else on the pool.  Each task writes only its own outputs, so the results do not
+    depend on which thread ran it."""
+    workers = _threads() if threads is None else threads
+    if count == 1 or workers == 1:
+        for i in range(count):
+            work(i)
+    else:
+        list(_pool().map(work, range(count)))
+
+
 def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
-         threads: int | None = None, objective: bool = True):
+         threads: int | None = None, objective: bool = True, max_abs: bool = False):
     n, dim = X.shape
     k = M.shape[0]
     center = M.mean(axis=0)
@@ -738,14 +763,14 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
     McT = np.ascontiguousarray(Mc.T)
     MT = np.ascontiguousarray(M.T)
     mn = np.einsum("kd,kd->k", Mc, Mc)
-    groups = n_groups(n, k, dim)
-    blocks = -(-n // BLOCK)
-    bounds = [blocks * g // groups for g in range(groups + 1)]
+    bounds = _group_bounds(n, k, dim)
+    groups = len(bounds) - 1
     slots = _slots(groups, k * (dim + 1) + 3)
     S = slots[:, :k]
     T = slots[:, k:k * (dim + 1)].reshape(groups, k, dim)
     scal = slots[:, k * (dim + 1):k * (dim + 1) + 3]
-    amax = _slots(groups, 1).view(np.int64)[:, :1]
+    # max|x| only where asked for (an empty row: the kernels skip the scan)
+    amax = _slots(groups, 1).view(np.int64)[:, :1] if max_abs else np.empty((groups, 0), dtype=np.int64)
     labels = np.empty(n if mode == MODE_HARD else 0, dtype=np.int64)
 
     def work(g: int) -> None:
@@ -759,9 +784,7 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
             return
         lo, hi = bounds[g] * BLOCK, min(bounds[g + 1] * BLOCK, n)
         rows = min(BLOCK * SOFTMAX_BLOCKS, hi - lo)
-        xc = np.empty((rows, dim))
-        xn = np.empty(rows)
-        d = np.empty((rows, k))
+        xc, xn, d = _block_buffers(rows, dim, k)
         z = np.empty((rows, k)) if objective else d  # W needs d; otherwise z overwrites it
         dmin = np.empty(rows)
         tb = np.empty((k, dim))
@@ -774,20 +797,15 @@ def _run(X: np.ndarray, M: np.ndarray, sigma: float, alpha: float, mode: int,
             np.dot(z[:b].T, X[s:s + b], out=tb)
             T[g] += tb
 
-    workers = (_threads() if threads is None else threads) if groups > 1 else 1
     with _blas_one_thread():
-        if groups == 1 or workers == 1:
-            for g in range(groups):
-                work(g)
-        else:
-            list(_pool().map(work, range(groups)))
+        _each(groups, work, threads)
     # fixed-order reduction over groups
     S_tot, T_tot, scal_tot = S[0].copy(), T[0].copy(), scal[0].copy()
     for g in range(1, groups):
         S_tot += S[g]
         T_tot += T[g]
         scal_tot += scal[g]
-    return S_tot, T_tot, scal_tot, labels, float(amax.max(initial=0).view(np.float64))
+    return S_tot, T_tot, scal_tot, labels, (float(amax.max(initial=0).view(np.float64)) if max_abs else None)
 
 
 @nb.njit(nogil=True, cache=True)
@@ -815,17 +833,11 @@ def _blocked_gemms(X: np.ndarray, M: np.ndarray, threads: int | None = None) -> 
     n, dim = X.shape
     k = M.shape[0]
     MT = np.ascontiguousarray(M.T)
-    groups = n_groups(n, k, dim)
-    blocks = -(-n // BLOCK)
-    bounds = [blocks * g // groups for g in range(groups + 1)]
+    bounds = _group_bounds(n, k, dim)
+    groups = len(bounds) - 1
     T = _slots(groups, k * dim)[:, :k * dim].reshape(groups, k, dim)
-    work = lambda g: _gemm_blocks(X, MT, bounds[g], bounds[g + 1], T[g])  # noqa: E731
     with _blas_one_thread():
-        if groups == 1 or (threads or _threads()) == 1:
-            for g in range(groups):
-                work(g)
-        else:
-            list(_pool().map(work, range(groups)))
+        _each(groups, lambda g: _gemm_blocks(X, MT, bounds[g], bounds[g + 1], T[g]), threads)
     return T.sum(axis=0)
 
 
@@ -851,7 +863,7 @@ def _centroid_stats_compiled(X: np.ndarray, M: np.ndarray, sigma: float, alpha: 
     r"""``(S, T, max|x_ij|)`` of one soft-centroid step: :func:`_soft_stats_compiled` without
     the objective, and the largest magnitude in ``X`` (the underflow guard's scale) from
     the same pass over ``X``."""
-    S, T, _, _, amax = _run(X, M, float(sigma), float(alpha), _mode(alpha), threads, False)
+    S, T, _, _, amax = _run(X, M, float(sigma), float(alpha), _mode(alpha), threads, False, max_abs=True)
     return S, T, amax
 
 
@@ -866,13 +878,9 @@ def _sparse_rows_compiled(Z: np.ndarray, alpha: float, threads: int | None = Non
     mode = _mode(alpha)
     n = Z.shape[0]
     out = np.empty_like(Z)
-    tasks = [(s, min(s + ROWS_PER_TASK, n)) for s in range(0, n, ROWS_PER_TASK)]
-    workers = _threads() if threads is None else threads
-    if len(tasks) == 1 or workers == 1:
-        for s, e in tasks:
-            _rows_sparse(Z, s, e, mode, out)
-    else:
-        list(_pool().map(lambda t: _rows_sparse(Z, t[0], t[1], mode, out), tasks))
+    starts = range(0, n, ROWS_PER_TASK)
+    _each(len(starts), lambda t: _rows_sparse(Z, starts[t], min(starts[t] + ROWS_PER_TASK, n), mode, out),
+          threads)
     return out
 
 
@@ -916,10 +924,7 @@ def _extremes_compiled(x: np.ndarray) -> tuple[float, float]:
     tasks = max(1, min(_threads(), n // EXTREMES_PER_TASK))
     out = np.empty((tasks, 3), dtype=np.int64)
     cuts = [n * t // tasks for t in range(tasks + 1)]
-    if tasks == 1:
-        _extreme_keys(bits, 0, n, out[0])
-    else:
-        list(_pool().map(lambda t: _extreme_keys(bits, cuts[t], cuts[t + 1], out[t]), range(tasks)))
+    _each(tasks, lambda t: _extreme_keys(bits, cuts[t], cuts[t + 1], out[t]))
     if out[:, 2].any():
         return math.nan, math.nan
     keys = np.array([out[:, 0].max(), out[:, 1].min()], dtype=np.int64)
