@@ -200,14 +200,7 @@ def _entmax_tau_base(zl: Any, xp: Any, alpha: float, n_iter: int | None) -> Any:
     adjacent floats in every row (at most 2000 halvings); ``b`` is taken at ``lo``
     (:math:`f(lo)\ge0`).
     """
-    am1 = alpha - 1.0
-    x = _shift(zl, xp) * am1
-    x = xp.maximum(x, xp.full_like(x, -2.0))
-    k = x.shape[-1]
-    inv = 1.0 / am1
-    zero = xp.zeros_like(x)
-    lo = xp.full_like(x[..., :1], -1.0)
-    hi = xp.full_like(x[..., :1], -(float(k) ** (-am1)))
+    x, inv, zero, lo, hi = _entmax_tau_bracket(zl, xp, alpha)
     max_iter = 2000 if n_iter is None else int(n_iter)
     for _ in range(max_iter):
         mid = lo + (hi - lo) / 2.0
@@ -221,6 +214,36 @@ def _entmax_tau_base(zl: Any, xp: Any, alpha: float, n_iter: int | None) -> Any:
         lo = xp.where(pos, mid, lo)
         hi = xp.where(pos, hi, mid)
     return xp.maximum(x - lo, zero)
+
+
+def _entmax_tau_bracket(zl: Any, xp: Any, alpha: float) -> tuple[Any, float, Any, Any, Any]:
+    r"""Set-up of the :math:`\tau`-form (:func:`_entmax_tau_base`, and the torch-native copy of
+    its loop): ``x`` :math:`=\max((\alpha-1)(z-\max z),-2)`, the exponent
+    :math:`1/(\alpha-1)`, zeros like ``x``, and the bracket ``lo = -1``,
+    ``hi`` :math:`=-K^{-(\alpha-1)}` per row."""
+    am1 = alpha - 1.0
+    x = _shift(zl, xp) * am1
+    x = xp.maximum(x, xp.full_like(x, -2.0))
+    k = x.shape[-1]
+    lo = xp.full_like(x[..., :1], -1.0)
+    hi = xp.full_like(x[..., :1], -(float(k) ** (-am1)))
+    return x, 1.0 / am1, xp.zeros_like(x), lo, hi
+
+
+def _entmax_log1p_bracket(zl: Any, xp: Any, alpha: float) -> tuple[Any, Any, Any]:
+    r"""Set-up of the :math:`\lambda`-form (:func:`_entmax_log1p_logw`, and the torch-native copy
+    of its loop): the log-weights ``logw(lam)`` :math:`=\operatorname{log1p}(\varepsilon(y+
+    \lambda))/\varepsilon` of :math:`y=\max(z-\max z,-2/\varepsilon)`, and the bracket
+    ``lo`` :math:`=-\log K`, ``hi = 0`` per row."""
+    eps = alpha - 1.0
+    y = _shift(zl, xp)
+    y = xp.maximum(y, xp.full_like(y, -2.0 / eps))
+    neg1 = xp.full_like(y, -1.0)
+
+    def logw(lam: Any) -> Any:
+        return xp.log1p(xp.maximum(eps * (y + lam), neg1)) / eps
+
+    return logw, xp.full_like(y[..., :1], -math.log(y.shape[-1])), xp.zeros_like(y[..., :1])
 
 
 def _entmax_log1p_logw(zl: Any, xp: Any, alpha: float, n_iter: int | None) -> Any:
@@ -239,17 +262,7 @@ def _entmax_log1p_logw(zl: Any, xp: Any, alpha: float, n_iter: int | None) -> An
     :math:`b_j=1+\varepsilon(y_j+\lambda)\le1`); ``L`` is taken at ``lo`` (:math:`g(lo)\le0`)
     and the caller normalises.  :math:`L_j=-\infty` off the support.
     """
-    eps = alpha - 1.0
-    y = _shift(zl, xp)
-    y = xp.maximum(y, xp.full_like(y, -2.0 / eps))
-    k = y.shape[-1]
-    neg1 = xp.full_like(y, -1.0)
-    lo = xp.full_like(y[..., :1], -math.log(k))
-    hi = xp.zeros_like(y[..., :1])
-
-    def logw(lam: Any) -> Any:
-        return xp.log1p(xp.maximum(eps * (y + lam), neg1)) / eps
-
+    logw, lo, hi = _entmax_log1p_bracket(zl, xp, alpha)
     max_iter = 2000 if n_iter is None else int(n_iter)
     for _ in range(max_iter):
         mid = lo + (hi - lo) / 2.0

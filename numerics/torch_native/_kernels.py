@@ -96,6 +96,8 @@ from .._kernels import (
     LOG1P_ALPHA_GAP,
     RECOMPUTE_FRACTION,
     UNDERFLOW_GUARD,
+    _entmax_log1p_bracket,
+    _entmax_tau_bracket,
     _means_keep_empty,
     _shift,
     _shifted_weights,
@@ -244,14 +246,7 @@ def _freeze_bisect(lo: Any, hi: Any, steps: int, still_fn: Any, up_fn: Any, rec:
 
 def _tau_base(z: Any, xp: Any, alpha: float, steps: int, rec: Records):
     r"""The reference's :math:`\tau`-form base :math:`[x-\tau]_+` (``_entmax_tau_base``)."""
-    am1 = alpha - 1.0
-    x = _shift(z, xp) * am1
-    x = xp.maximum(x, xp.full_like(x, -2.0))
-    k = x.shape[-1]
-    inv = 1.0 / am1
-    zero = xp.zeros_like(x)
-    lo = xp.full_like(x[..., :1], -1.0)
-    hi = xp.full_like(x[..., :1], -(float(k) ** (-am1)))
+    x, inv, zero, lo, hi = _entmax_tau_bracket(z, xp, alpha)
 
     def up(mid):
         p = xp.pow(xp.maximum(x - mid, zero), inv)
@@ -263,16 +258,7 @@ def _tau_base(z: Any, xp: Any, alpha: float, steps: int, rec: Records):
 
 def _log1p_logw(z: Any, xp: Any, alpha: float, steps: int, rec: Records):
     r"""The reference's log1p-form log-weights :math:`L` (``_entmax_log1p_logw``)."""
-    eps = alpha - 1.0
-    y = _shift(z, xp)
-    y = xp.maximum(y, xp.full_like(y, -2.0 / eps))
-    k = y.shape[-1]
-    neg1 = xp.full_like(y, -1.0)
-    lo = xp.full_like(y[..., :1], -math.log(k))
-    hi = xp.zeros_like(y[..., :1])
-
-    def logw(lam):
-        return xp.log1p(xp.maximum(eps * (y + lam), neg1)) / eps
+    logw, lo, hi = _entmax_log1p_bracket(z, xp, alpha)
 
     def up(mid):
         return xp.sum(xp.exp(logw(mid)), axis=-1, keepdims=True) - 1.0 <= 0.0
