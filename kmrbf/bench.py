@@ -49,9 +49,10 @@ __all__ = ["METHODS", "make_problem", "time_call", "run_bench", "fit_exponents",
            "format_bench", "make_blobs_problem", "nnz_fraction", "sparse_accumulate",
            "entmax_sparse_step", "format_sparsity", "time_interleaved", "ratio_band",
            "classify_ratio", "run_ratio_bench", "PEER_MODULES", "PEER_METHODS", "SWEEP_METHODS",
-           "SWEEP_SIZES", "MEMORY_METHODS", "peer_available", "peak_rss", "peak_traced",
+           "SWEEP_SIZES", "MEMORY_METHODS", "DEVICE_METHODS", "peer_available", "peak_rss", "peak_traced",
            "run_peers_bench", "time_interleaved_wall", "format_peers", "run_sweep", "format_sweep",
-           "run_memory_check", "format_memory", "add_bench_arguments", "run_peers_command"]
+           "run_memory_check", "format_memory", "add_bench_arguments", "run_peers_command", "peak_device",
+           "device_name", "check_device"]
 
 
 def _methods() -> dict[str, Callable[[np.ndarray, np.ndarray, float], Any]]:
@@ -512,6 +513,12 @@ PEER_METHODS: dict[str, tuple[str, str | None, str]] = {
     "kmrbf-torch-bisect": ("kmrbf soft_centroids alpha=1.25 (torch)", "torch", "native"),
 }
 
+#: The rows of the peers table on an accelerator (``--device cuda``): torch rows only, the
+#: tensors on the device; ``/2GEMM`` there divides by the two GEMMs on the same card.
+DEVICE_METHODS = ("gemm-torch", "torch-softmax", "fast-pytorch-kmeans", "entmax15-deepspin",
+                  "sparsemax-deepspin", "kmrbf-torch-lloyd", "kmrbf-torch-softmax", "kmrbf-torch-entmax15",
+                  "kmrbf-torch-sparsemax", "kmrbf-torch-bisect")
+
 #: Seconds of rest before each timed batch of the peers table: the pools of the row before
 #: (NumPy's OpenBLAS spins for about 0.1 s after a call, faiss's OpenMP too) would otherwise
 #: take a core from the row timed next (measured: scikit-learn's iteration 20.5 ms right after
@@ -548,9 +555,10 @@ def peer_available(peer: str | None) -> str | None:
 class _Problem:
     """The benchmark instance in every form the rows need, built on first use."""
 
-    def __init__(self, n: int, k: int, d: int, seed: int, torch_chunk: int | None):
+    def __init__(self, n: int, k: int, d: int, seed: int, torch_chunk: int | None, device: str | None = None):
         self.X, self.M, self.sigma = make_problem(n, k, d, seed=seed)
         self.torch_chunk = torch_chunk
+        self.device = device  # None: NumPy and torch on the CPU; else every torch tensor there
         self._cache: dict[str, Any] = {}
 
     def get(self, name: str) -> Any:
@@ -571,15 +579,21 @@ class _Problem:
 
     def _torch(self):
         import torch
-        return torch.from_numpy(self.X), torch.from_numpy(self.M)
+        return torch.from_numpy(self.X).to(self.device or "cpu"), torch.from_numpy(self.M).to(self.device or "cpu")
 
     def _torch_logits(self):
         import torch
-        return torch.from_numpy(self.get("logits"))
+        if self.device is None:
+            return torch.from_numpy(self.get("logits"))
+        from kmrbf.numerics import sq_distances  # on the device: the torch-native kernels
+        d = sq_distances(*self.get("torch"))
+        return (d - d.min(dim=1, keepdim=True).values) * (-1.0 / self.sigma)
 
     def _torch_resp(self):
         import torch
-        return torch.from_numpy(self.get("resp"))
+        if self.device is None:
+            return torch.from_numpy(self.get("resp"))
+        return torch.softmax(self.get("torch-logits"), dim=1)
 
 
 def _sklearn_iter(P: _Problem) -> Callable[[], Any]:
@@ -797,9 +811,76 @@ def peak_traced(fn: Callable[[], Any]) -> int:
         tracemalloc.stop()
 
 
+def _synchronised(fn: Callable[[], Any], device: str) -> Callable[[], Any]:
+    """``fn`` followed by a wait for the device's queue: wall time then counts the device work."""
+    import torch
+
+    dev = torch.device(device)
+
+    def run():
+        out = fn()
+        torch.cuda.synchronize(dev) if dev.type == "cuda" else None
+        return out
+    return run
+
+
+def peak_device(fn: Callable[[], Any], device: str) -> int | None:
+    """Peak bytes that one call of ``fn`` allocates through torch's allocator on a CUDA
+    ``device`` above what was allocated before it (None on other devices)."""
+    import torch
+
+    dev = torch.device(device)
+    if dev.type != "cuda":
+        return None
+    torch.cuda.synchronize(dev)
+    torch.cuda.reset_peak_memory_stats(dev)
+    base = torch.cuda.memory_allocated(dev)
+    out = fn()
+    torch.cuda.synchronize(dev)
+    peak = torch.cuda.max_memory_allocated(dev)
+    del out
+    return max(0, peak - base)
+
+
+def device_name(device: str | None) -> str:
+    """What ``device`` is, in words: the card's name for CUDA, else the device string.
+
+    >>> device_name(None), device_name("cpu")
+    ('cpu', 'cpu')
+    """
+    if device is None or device == "cpu":
+        return "cpu"
+    import torch
+
+    dev = torch.device(device)
+    return torch.cuda.get_device_name(dev) if dev.type == "cuda" else str(dev)
+
+
+def check_device(device: str | None) -> str | None:
+    """``device`` validated for the peers bench: None, or a torch device string that torch can use.
+
+    >>> check_device(None) is None
+    True
+    >>> check_device("nowhere")
+    Traceback (most recent call last):
+    ...
+    ValueError: device must be a torch device such as 'cuda' or 'cuda:0'; got 'nowhere'
+    """
+    if device is None:
+        return None
+    try:
+        import torch
+        dev = torch.device(device)
+    except (ImportError, RuntimeError) as exc:
+        raise ValueError(f"device must be a torch device such as 'cuda' or 'cuda:0'; got {device!r}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}: torch sees no CUDA device on this machine")
+    return str(dev)
+
+
 def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int = 5, seed: int = 0,
                     methods: Sequence[str] | None = None, memory: bool = True,
-                    torch_chunk: int | None = None, settle: float = PEER_SETTLE,
+                    torch_chunk: int | None = None, settle: float = PEER_SETTLE, device: str | None = None,
                     progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
     r"""One iteration of every peer and of kmrbf, side by side in one process (``kmrbf bench --peers``).
 
@@ -828,6 +909,11 @@ def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int =
         ``chunk_size`` of the kmrbf torch rows (default: the library's).
     settle : float, optional
         Rest before each timed batch (default :data:`PEER_SETTLE`; 0 for quick runs).
+    device : str, optional
+        A torch device (``"cuda"``): the torch rows' tensors live there, each call is followed
+        by a wait for the device (so wall time counts its work, and no CPU pool spins into the
+        next row: ``settle`` is not applied), the peak memory is the device allocator's
+        (``device_bytes``), and ``methods`` defaults to :data:`DEVICE_METHODS`.
     progress : callable, optional
         ``progress(message)`` between phases.
 
@@ -836,18 +922,23 @@ def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int =
     list of dict
         One row per method: ``key``, ``label``, ``status`` (``"ok"``, ``"not installed ..."``,
         ``"unavailable: ..."``), ``wall`` and ``cpu`` (per-call seconds of each round),
-        ``rss_bytes``, ``traced_bytes`` (None where not measured), ``n``, ``k``, ``d``.
+        ``rss_bytes``, ``traced_bytes``, ``device_bytes`` (None where not measured), ``n``,
+        ``k``, ``d``, ``device`` (:func:`device_name`).
     """
-    keys = list(PEER_METHODS) if methods is None else list(methods)
+    device = check_device(device)
+    default = PEER_METHODS if device is None else DEVICE_METHODS
+    keys = list(default) if methods is None else list(methods)
     unknown = [m for m in keys if m not in PEER_METHODS]
     if unknown:
         raise ValueError(f"methods must be keys of PEER_METHODS; got {unknown}")
-    P = _Problem(n, k, d, seed, torch_chunk)
+    P = _Problem(n, k, d, seed, torch_chunk, device)
+    where = device_name(device)
     rows, fns = [], {}
     for key in keys:
         label, peer, kind = PEER_METHODS[key]
         row = {"key": key, "label": label, "kind": kind, "n": n, "k": k, "d": d, "status": "ok",
-               "wall": [], "cpu": [], "rss_bytes": None, "traced_bytes": None}
+               "wall": [], "cpu": [], "rss_bytes": None, "traced_bytes": None, "device_bytes": None,
+               "device": where}
         rows.append(row)
         why = peer_available(peer)
         if why is not None:
@@ -855,19 +946,24 @@ def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int =
             continue
         try:
             fn = _factory(key, P)
+            if device is not None:
+                fn = _synchronised(fn, device)
             fn()  # fails here, not in the middle of the timing, if the peer's API moved
         except Exception as exc:  # noqa: BLE001 - a peer's private API may change: report, go on
             row["status"] = f"unavailable: {exc.__class__.__name__}: {exc}"[:160]
             continue
         fns[key] = fn
     if progress:
-        progress(f"peers bench n={n} k={k} d={d}: {len(fns)} rows, {repeat} interleaved rounds")
-    times = time_interleaved_wall(fns, repeat, settle=settle) if fns else {}
+        progress(f"peers bench n={n} k={k} d={d} on {where}: {len(fns)} rows, {repeat} interleaved rounds")
+    # on a device every call ends waiting for the card: no CPU pool spins into the next row
+    times = time_interleaved_wall(fns, repeat, settle=settle if where == "cpu" else 0.0) if fns else {}
     for row in rows:
         if row["key"] in times:
             row["wall"] = times[row["key"]]["wall"]
             row["cpu"] = times[row["key"]]["cpu"]
-            if memory:
+            if memory and where != "cpu":
+                row["device_bytes"] = peak_device(fns[row["key"]], device)
+            elif memory:
                 row["rss_bytes"] = peak_rss(fns[row["key"]])
                 if row["kind"] == "numpy":
                     row["traced_bytes"] = peak_traced(fns[row["key"]])
@@ -933,18 +1029,24 @@ def format_peers(rows: Sequence[dict[str, Any]]) -> str:
     Returns
     -------
     str
-        One line per row; rows that did not run show their status instead of numbers.
+        One line per row; rows that did not run show their status instead of numbers.  On a
+        device (rows of ``run_peers_bench(device=...)``) ``/2GEMM`` divides by the two GEMMs
+        of the torch row on that device and the memory column is the device allocator's peak.
     """
     by = {r["key"]: r for r in rows}
-    sk, gemm = by.get("sklearn-iter"), by.get("gemm-blocked")
-    head = ["method", "ms", "/sklearn", "/2GEMM", "RSS MiB", "traced MiB", "CPU/wall"]
+    on_device = any(r.get("device", "cpu") != "cpu" for r in rows)
+    sk = by.get("sklearn-iter")
+    gemm = by.get("gemm-torch") if on_device else by.get("gemm-blocked", by.get("gemm-torch"))
+    memory = ["device MiB"] if on_device else ["RSS MiB", "traced MiB"]
+    head = ["method", "ms", "/sklearn", "/2GEMM", *memory, "CPU/wall"]
     table = [head]
     for r in rows:
         if r["wall"]:
             cpu_wall = sum(r["cpu"]) / max(sum(r["wall"]), 1e-12)
             ms = 1e3 * min(r["wall"])
+            mem = [_mib(r.get("device_bytes"))] if on_device else [_mib(r["rss_bytes"]), _mib(r["traced_bytes"])]
             table.append([r["label"], f"{ms:.1f}" if ms >= 10 else f"{ms:.3f}", _ratio(r, sk), _ratio(r, gemm),
-                          _mib(r["rss_bytes"]), _mib(r["traced_bytes"]), f"{cpu_wall:.2f}"])
+                          *mem, f"{cpu_wall:.2f}"])
     w = [max([len(row[c]) for row in table] + [len(r["label"]) * (c == 0) for r in rows])
          for c in range(len(head))]
     timed = {r["label"]: row for r, row in zip([r for r in rows if r["wall"]], table[1:])}
@@ -956,6 +1058,13 @@ def format_peers(rows: Sequence[dict[str, Any]]) -> str:
         else:
             out.append(f"{r['label'].ljust(w[0])}  {r['status']}")
     r0 = rows[0] if rows else {"n": "?", "k": "?", "d": "?"}
+    if on_device:
+        out.append(f"(N={r0['n']}, K={r0['k']}, D={r0['d']}, float64, sigma=0.1 D, on {r0['device']}; ms: minimum "
+                   "wall time over interleaved rounds, each call followed by a wait for the device; /2GEMM: "
+                   "ratio to the two GEMMs X.M^T, R^T.X alone on the same device (the card's FP64 GEMM time "
+                   "for the shapes of a soft step); device MiB: peak of torch's device allocator above the "
+                   "input during one call)")
+        return "\n".join(out)
     out.append(f"(N={r0['n']}, K={r0['k']}, D={r0['d']}, float64, sigma=0.1 D; ms: minimum wall time over "
                "interleaved rounds, all threads; /sklearn, /2GEMM: ratio of minima to scikit-learn's "
                "Lloyd iteration and to the two GEMMs of a soft step alone, in the kernels' 256-row blocks "
@@ -1089,8 +1198,8 @@ def add_bench_arguments(parser: Any) -> None:
     >>> import argparse
     >>> p = argparse.ArgumentParser(); add_bench_arguments(p)
     >>> a = p.parse_args(["--peers", "--size", "1000", "8", "4"])
-    >>> a.peers, a.size, a.sweep, a.memory, a.torch_chunk
-    (True, [1000, 8, 4], False, False, None)
+    >>> a.peers, a.size, a.sweep, a.memory, a.torch_chunk, a.device
+    (True, [1000, 8, 4], False, False, None, None)
     """
     g = parser.add_argument_group("peers (issue 10; pip install kmrbf[bench])")
     g.add_argument("--peers", action="store_true",
@@ -1104,6 +1213,9 @@ def add_bench_arguments(parser: Any) -> None:
                    help="with --peers / --memory: the problem size (default 200000 64 32 / 1000000 64 32)")
     g.add_argument("--torch-chunk", type=int, default=None, metavar="ROWS",
                    help="chunk_size of the kmrbf torch rows (default: the library's)")
+    g.add_argument("--device", default=None, metavar="DEV",
+                   help="with --peers: the torch rows on this torch device (cuda, cuda:1), /2GEMM against "
+                        "the two GEMMs on that device, and the device allocator's peak memory")
 
 
 def run_peers_command(args: Any) -> int | None:
@@ -1120,10 +1232,15 @@ def run_peers_command(args: Any) -> int | None:
         raise ValueError(f"--size values must be >= 1; got {args.size}")
     if args.torch_chunk is not None and args.torch_chunk < 1:
         raise ValueError(f"--torch-chunk must be >= 1; got {args.torch_chunk}")
-    doc: dict[str, Any] = {"repeat": repeat, "seed": seed, "torch_chunk": args.torch_chunk}
+    device = check_device(getattr(args, "device", None))
+    if device is not None and (args.sweep or args.memory):
+        raise ValueError(f"--device {device} goes with --peers only (the sweep and the memory check run on the CPU)")
+    doc: dict[str, Any] = {"repeat": repeat, "seed": seed, "torch_chunk": args.torch_chunk,
+                           "device": device_name(device)}
     if args.peers:
         n, k, d = args.size or (200_000, 64, 32)
-        doc["peers"] = run_peers_bench(n, k, d, repeat=repeat, seed=seed, torch_chunk=args.torch_chunk)
+        doc["peers"] = run_peers_bench(n, k, d, repeat=repeat, seed=seed, torch_chunk=args.torch_chunk,
+                                       device=device)
         print(format_peers(doc["peers"]))
     if args.sweep:
         doc["sweep"] = run_sweep(repeat=repeat, seed=seed, torch_chunk=args.torch_chunk)

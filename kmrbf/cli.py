@@ -12,7 +12,7 @@
     the precision study of KR-S36-underflow: tables and figures.
 ``kmrbf bench [--n ...] [--k ...] [--d ...] [--repeat R] [--json PATH] [--sparsity]``
     time one iteration of Lloyd / soft-Lloyd and fit the scaling exponents (KR-S53).
-``kmrbf bench --peers | --sweep | --memory [--size N K D] [--torch-chunk ROWS]``
+``kmrbf bench --peers | --sweep | --memory [--size N K D] [--torch-chunk ROWS] [--device DEV]``
     the fast path side by side with its peers (scikit-learn, faiss, NumPy, torch, deep-spin
     entmax, fast-pytorch-kmeans) as ratios to scikit-learn's iteration and to the two-GEMM
     bound; the size sweep; peak memory at N = 10**6.

@@ -395,9 +395,34 @@ def _sq_distances(X: Any, M: Any, xp: Any, chunk_size: int) -> Any:
 # logits and cluster statistics
 
 
+def _over(x: Any, c: Any, xp: Any) -> Any:
+    r""":math:`x/c`, correctly rounded on every backend (``c`` a float or an array).
+
+    torch's CUDA kernels divide by a host scalar as :math:`x\cdot\mathrm{fl}(1/c)`: two
+    roundings, and :math:`0\cdot\infty=` NaN where :math:`1/c` overflows (a subnormal
+    :math:`\sigma`; found on an H200, benchmarks/README.md).  There a float ``c`` goes in as
+    a 0-d array on ``x``'s device, which takes the division kernel; everywhere else (NumPy,
+    torch on the CPU, CuPy, array ``c``) this is ``x / c``.
+
+    >>> import numpy as np
+    >>> _over(np.array([0.0, 1.0]), 4.0, np)
+    array([0.  , 0.25])
+    """
+    return x / _divisor(c, x, xp)
+
+
+def _divisor(c: Any, x: Any, xp: Any) -> Any:
+    """``c`` ready to divide ``x`` (:func:`_over`): a float becomes a 0-d array on ``x``'s
+    device where ``x`` is a torch tensor off the CPU (filled there by a kernel: ``asarray``
+    would copy from the host, a synchronisation); anything else is returned as it is."""
+    if isinstance(c, float) and getattr(getattr(x, "device", None), "type", "cpu") != "cpu":
+        return xp.full((), c, dtype=x.dtype, device=device_of(x))
+    return c
+
+
 def _block_logits(d: Any, sigma: float, xp: Any) -> Any:
     dmin = xp.min(d, axis=1, keepdims=True)
-    return -(d - dmin) / sigma
+    return _over(-(d - dmin), sigma, xp)
 
 
 def _hard_stats(X: Any, M: Any, xp: Any, chunk: int) -> tuple[Any, Any, Any]:
@@ -438,7 +463,7 @@ def _soft_stats_reference(X: Any, M: Any, sigma: float, alpha: float, xp: Any,
     G = xp.sum(S[:0]) if alpha == 1.0 else None
     for start, stop, d in iter_sq_distance_blocks(X, M, xp, chunk):
         dmin = xp.min(d, axis=1)
-        z = -(d - dmin[:, None]) / sigma
+        z = _over(-(d - dmin[:, None]), sigma, xp)
         r = pmap(z, xp, -1)
         S = S + xp.sum(r, axis=0)
         T = T + xp.matrix_transpose(r) @ X[start:stop, :]
@@ -490,7 +515,7 @@ def _grad_W_terms(d: Any, sigma: Any, alpha: float, xp: Any) -> tuple[Any, Any]:
     operations in the same order, so both give the same bits).
     """
     dd = d - xp.min(d, axis=-1, keepdims=True)
-    p = _probability_map(alpha)(-dd / sigma, xp, -1)
+    p = _probability_map(alpha)(_over(-dd, sigma, xp), xp, -1)
     zero = xp.zeros_like(p)
     pos = p > 0.0
     if alpha == 1.0:
@@ -500,7 +525,7 @@ def _grad_W_terms(d: Any, sigma: Any, alpha: float, xp: Any) -> tuple[Any, Any]:
     else:
         s = xp.where(pos, xp.pow(xp.where(pos, p, xp.ones_like(p)), 2.0 - alpha), zero)
     dbar = xp.sum(s * dd, axis=-1, keepdims=True) / xp.sum(s, axis=-1, keepdims=True)
-    return p, p - xp.where(pos, s * (dd - dbar) / sigma, zero)
+    return p, p - xp.where(pos, _over(s * (dd - dbar), sigma, xp), zero)
 
 
 UNDERFLOW_GUARD = 2.0**-967
@@ -518,7 +543,7 @@ def _weight_parts(d: Any, sigma: float, alpha: float, xp: Any) -> tuple[str, Any
     """
     if alpha == 1.0:
         v = d - xp.min(d, axis=1, keepdims=True)
-        return "gap", v, xp.sum(xp.exp(-v / sigma), axis=1, keepdims=True), 1.0
+        return "gap", v, xp.sum(xp.exp(_over(-v, sigma, xp)), axis=1, keepdims=True), 1.0
     z = _block_logits(d, sigma, xp)
     if alpha == 1.5:
         b, beta = _entmax15_base(z, xp), 2.0
@@ -537,7 +562,7 @@ def _shifted_weights(kind: str, v: Any, c: Any, sigma: float, beta: float, xp: A
     largest over all points is 1 (``c`` the column extremum of ``v``; a column of exact
     zeros stays zero)."""
     if kind == "gap":
-        return xp.exp(-(v - c) / sigma)
+        return xp.exp(_over(-(v - c), sigma, xp))
     if kind == "exp":
         return xp.exp(v - xp.where(c > -math.inf, c, xp.zeros_like(c)))
     return xp.pow(v / xp.where(c > 0.0, c, xp.ones_like(c)), beta)

@@ -50,7 +50,7 @@ def sq_distances(X: Any, M: Any, *, chunk_size: int | None = None) -> Any:
     M : array of shape (K, D)
         Centroids :math:`\mu_k` (rows), ``1 <= K <= N``, same namespace as ``X``.
     chunk_size : int or None, optional
-        Rows per block (None: 4096); intermediates never exceed
+        Rows per block (None: 4096; on an accelerator about 2**24 distances); intermediates never exceed
         ``chunk_size * K`` floats besides the (N, K) result itself.
 
     Returns
@@ -80,4 +80,4 @@ def sq_distances(X: Any, M: Any, *, chunk_size: int | None = None) -> Any:
     array([[1.]])
     """
     X, M, xp = check_instance(X, M)
-    return _sq_distances(X, M, xp, check_chunk_size(chunk_size))
+    return _sq_distances(X, M, xp, check_chunk_size(chunk_size, X, M.shape[0]))

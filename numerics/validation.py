@@ -60,11 +60,20 @@ __all__ = [
     "check_sigma",
     "check_tolerance",
     "DEFAULT_CHUNK_SIZE",
+    "DEVICE_BLOCK_ENTRIES",
+    "on_accelerator",
 ]
 
 #: Rows processed per block; no call materialises more than ``chunk_size * K`` floats
 #: (plus the ``chunk_size * D`` block of data).
 DEFAULT_CHUNK_SIZE = 4096
+
+#: Distances per block on an accelerator when ``chunk_size`` is None (:func:`check_chunk_size`:
+#: ``max(DEFAULT_CHUNK_SIZE, DEVICE_BLOCK_ENTRIES // K)`` rows, 128 MiB per float64 block).
+#: A block is a few dozen kernel launches there, so small blocks leave the card idle: on an
+#: H200 at N = 200 000, K = 64, D = 32 a softmax step took 19.4 ms in blocks of 4096 rows and
+#: 3.1 ms in one block of 200 000 (benchmarks/README.md, "On a GPU").
+DEVICE_BLOCK_ENTRIES = 1 << 24
 
 
 def _first_bad_index(mask: Any, xp: Any) -> tuple[int, ...]:
@@ -487,14 +496,49 @@ def check_tolerance(value: Any, name: str) -> float:
     return t
 
 
-def check_chunk_size(chunk_size: Any) -> int:
-    """``None`` -> :data:`DEFAULT_CHUNK_SIZE`; otherwise a positive int.
+def on_accelerator(x: Any) -> bool:
+    """Whether array ``x`` lives on a device other than the host's memory (a CUDA tensor, a
+    CuPy array).
+
+    Parameters
+    ----------
+    x : array
+        Any array (NumPy, torch, CuPy, array-api-strict, ...); a non-array is on no device.
+
+    Returns
+    -------
+    bool
+        False for NumPy, torch CPU tensors and every namespace whose device names the host
+        ("cpu"); True otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> on_accelerator(np.zeros(1))
+    False
+    """
+    dev = device_of(x)
+    if dev is None:
+        return False
+    kind = getattr(dev, "type", None)  # torch: "cpu", "cuda", "mps"; others name the host "...cpu..."
+    return kind != "cpu" if isinstance(kind, str) else "cpu" not in str(dev).lower()
+
+
+def check_chunk_size(chunk_size: Any, X: Any = None, k: Any = None) -> int:
+    """``None`` -> the default rows per block; otherwise a positive int.
 
     Parameters
     ----------
     chunk_size : int or None
-        Rows of ``X`` processed per block (memory is ``O(chunk_size * K)``);
-        None for :data:`DEFAULT_CHUNK_SIZE`.  Any integer type (NumPy integers too).
+        Rows of ``X`` processed per block (memory is ``O(chunk_size * K)``).  None for
+        :data:`DEFAULT_CHUNK_SIZE` rows, or, where ``X`` lives on an accelerator and ``k``
+        (the number of centroids) is given, for blocks of about
+        :data:`DEVICE_BLOCK_ENTRIES` distances (``max(DEFAULT_CHUNK_SIZE,
+        DEVICE_BLOCK_ENTRIES // k)`` rows).  Any integer type (NumPy integers too).
+    X : array, optional
+        The data, for its device.
+    k : int, optional
+        The number of centroids.
 
     Returns
     -------
@@ -514,6 +558,8 @@ def check_chunk_size(chunk_size: Any) -> int:
     4096
     """
     if chunk_size is None:
+        if X is not None and k is not None and on_accelerator(X):
+            return max(DEFAULT_CHUNK_SIZE, DEVICE_BLOCK_ENTRIES // max(int(k), 1))
         return DEFAULT_CHUNK_SIZE
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral):
         raise TypeError(f"chunk_size must be a positive int or None; got {chunk_size!r}")

@@ -312,3 +312,39 @@ def test_settling_rests_and_calls_once_untimed_before_each_batch():
     calls.update(a=0, b=0)
     time_interleaved_wall({"a": make("a"), "b": make("b")}, 3)
     assert calls == {"a": 1 + 3, "b": 1 + 3}
+
+
+def test_peers_on_a_device(monkeypatch):
+    # --device: the torch rows only (DEVICE_METHODS), each call waiting for the device, /2GEMM
+    # against the two GEMMs on that device; on the CPU the device string runs the same code
+    import pytest
+    import torch
+
+    import kmrbf.bench as b
+
+    rows = b.run_peers_bench(1200, 4, 3, repeat=1, device="cpu",
+                             methods=("gemm-torch", "torch-softmax", "kmrbf-torch-softmax"))
+    assert [r["key"] for r in rows] == ["gemm-torch", "torch-softmax", "kmrbf-torch-softmax"]
+    assert all(r["status"] == "ok" and r["device"] == "cpu" and r["rss_bytes"] is not None for r in rows)
+    lines = b.format_peers(rows).splitlines()
+    assert lines[1].split()[-4] == "1.00"  # the GEMMs against themselves
+    assert set(b.DEVICE_METHODS) <= set(b.PEER_METHODS)
+    assert all(b.PEER_METHODS[k][2] == "native" for k in b.DEVICE_METHODS)  # no NumPy row on a device
+    # as rows measured on a card read (device name, the device allocator's peak)
+    for r in rows:
+        r["device"], r["device_bytes"] = "NVIDIA H200", 3 * 2**20
+    text = b.format_peers(rows)
+    assert "device MiB" in text.splitlines()[0] and "RSS" not in text.splitlines()[0]
+    assert "on NVIDIA H200" in text and text.splitlines()[1].split()[-2] == "3.0"
+    assert b.peak_device(lambda: None, "cpu") is None and b.device_name("cpu") == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device"):
+            b.check_device("cuda")
+    with pytest.raises(ValueError, match="torch device"):
+        b.check_device("nowhere")
+    import argparse
+
+    p = argparse.ArgumentParser()
+    b.add_bench_arguments(p)
+    with pytest.raises(ValueError, match="--peers only"):
+        b.run_peers_command(p.parse_args(["--sweep", "--device", "cpu"]))

@@ -26,8 +26,10 @@ __all__: list[str] = []  # nothing public: a private layer, imported by name
 #: (below it the Python glue of the compiled path costs more than it saves).
 COMPILED_MIN_WORK = 1 << 15
 
-#: Rows per block of the torch-native kernels at most (as fast as 4096 on CPU, and entmax-1.5
-#: stays within 32 MiB above the input at N = 10**6, K = 64: benchmarks/README.md).
+#: Rows per block of the torch-native kernels on the CPU at most (as fast as 4096 there, and
+#: entmax-1.5 stays within 32 MiB above the input at N = 10**6, K = 64: benchmarks/README.md).
+#: On an accelerator ``chunk_size`` is taken as given: each block there is a few dozen kernel
+#: launches, so small blocks leave the card idle (measured on an H200: benchmarks/README.md).
 TORCH_CHUNK = 2048
 
 _BACKEND: contextvars.ContextVar[str] = contextvars.ContextVar("kmrbf_backend", default="auto")
@@ -75,7 +77,7 @@ def _fast_soft_stats(X: Any, M: Any, sigma: float, alpha: float, xp: Any,
 
         return _soft_stats_compiled(*_contiguous(X, M), sigma, alpha, objective=objective)
     if is_torch_namespace(xp) and _torch_native() is not None:
-        return _torch_native()._soft_stats_torch(X, M, sigma, alpha, min(chunk, TORCH_CHUNK),
+        return _torch_native()._soft_stats_torch(X, M, sigma, alpha, _torch_rows(X, chunk),
                                                  objective=objective)
     return _soft_stats_reference(X, M, sigma, alpha, xp, chunk)
 
@@ -87,7 +89,7 @@ def _fast_hard_stats(X: Any, M: Any, xp: Any, chunk: int) -> tuple[Any, Any, Any
 
         return _hard_stats_compiled(*_contiguous(X, M))
     if is_torch_namespace(xp) and _torch_native() is not None:
-        return _torch_native()._hard_stats_torch(X, M, min(chunk, TORCH_CHUNK))
+        return _torch_native()._hard_stats_torch(X, M, _torch_rows(X, chunk))
     S, T, labels = _hard_stats(X, M, xp, chunk)
     return S, T, labels, None
 
@@ -108,6 +110,17 @@ def _fast_sparse_map(z: Any, xp: Any, axis: int, alpha: float) -> Any:
     return (_entmax15 if alpha == 1.5 else _sparsemax)(z, xp, axis)
 
 
+def _torch_rows(X: Any, chunk: int) -> int:
+    """Rows per block of the torch-native kernels for ``X``: ``chunk`` capped at
+    :data:`TORCH_CHUNK` on the CPU, ``chunk`` as given on any other device.
+
+    >>> import torch
+    >>> _torch_rows(torch.zeros(1), 4096), _torch_rows(torch.zeros(1), 100)
+    (2048, 100)
+    """
+    return min(chunk, TORCH_CHUNK) if X.device.type == "cpu" else chunk
+
+
 def _torch_native() -> Any:
     """The torch-native kernel module, or None where it is not available."""
     try:
@@ -126,7 +139,7 @@ def _soft_centroids(X: Any, M: Any, sigma: float, alpha: float, xp: Any, chunk: 
     when all its responsibilities are exact zeros (never for softmax).
     """
     if is_torch_namespace(xp) and _torch_native() is not None:
-        return _torch_native()._soft_centroids_torch(X, M, sigma, alpha, min(chunk, TORCH_CHUNK))
+        return _torch_native()._soft_centroids_torch(X, M, sigma, alpha, _torch_rows(X, chunk))
     if _compiled_applies(xp, alpha, int(X.shape[0]), int(M.shape[0])):
         from ..compiled._kernels import _centroid_stats_compiled
         S, T, s = _centroid_stats_compiled(*_contiguous(X, M), sigma, alpha)

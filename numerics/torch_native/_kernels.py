@@ -77,9 +77,18 @@ K = 1 the one column sum adds exact ones, the same in any order), 1-D
 sums in pieces of at most :data:`SERIAL_SUM` elements (a full reduction above torch's
 parallel grain of 32768 elements is split over the threads and depends on their number),
 ``cumsum``, ``topk`` and ``sort`` per row.  The GEMMs are MKL's (on CPU): bitwise
-repeatable from run to run, and invariant to the thread count in every case we measured
-(1 to 8 threads, inner dimension up to 200 000), which MKL does not document (its
-conditional numerical reproducibility mode is off by default).
+repeatable from run to run; invariant to the thread count on the 2-core development VM
+(1 to 8 threads, inner dimension up to 200 000), but **not** on a 16-core Xeon (torch
+2.11's MKL split :math:`R_b^\top X_b` over a 4000-row block by the thread count, and with it
+every :math:`T`; nothing else differed: ``benchmarks/gpu/run2-threads.log``).  MKL does not
+document thread-count invariance (its conditional numerical reproducibility mode is off
+by default), so on the CPU only run-to-run determinism is promised.  On a GPU each
+reduction is one launch whose configuration depends on the shapes only: the same bits
+from run to run (tested on an H200 in blocks of 65 536 rows).
+
+Division by :math:`\sigma` goes through :func:`kmrbf.numerics._kernels._over`: torch's CUDA
+kernels divide by a host scalar as a multiplication by its rounded reciprocal, which is
+NaN for a subnormal :math:`\sigma` and one more rounding otherwise.
 """
 
 from __future__ import annotations
@@ -98,7 +107,9 @@ from .._kernels import (
     UNDERFLOW_GUARD,
     _entmax_log1p_bracket,
     _entmax_tau_bracket,
+    _divisor,
     _means_keep_empty,
+    _over,
     _shift,
     _shifted_weights,
     _sparse_threshold_support,
@@ -272,8 +283,8 @@ def _weight_parts(d: Any, sigma: float, alpha: float, xp: Any, plan: Plan, rec: 
     r"""The reference's ``_weight_parts``: ``(kind, v, nrm, beta)`` with :math:`r=\omega(v)/n`."""
     if alpha == 1.0:
         v = d - xp.min(d, axis=1, keepdims=True)
-        return "gap", v, xp.sum(xp.exp(-v / sigma), axis=1, keepdims=True), 1.0
-    z = -(d - xp.min(d, axis=1, keepdims=True)) / sigma
+        return "gap", v, xp.sum(xp.exp(_over(-v, sigma, xp)), axis=1, keepdims=True), 1.0
+    z = _over(-(d - xp.min(d, axis=1, keepdims=True)), sigma, xp)
     if alpha in (1.5, 2.0):
         b, beta = _sparse_base(z, xp, alpha, plan.sup, rec), (2.0 if alpha == 1.5 else 1.0)
     elif alpha - 1.0 < LOG1P_ALPHA_GAP:
@@ -288,11 +299,11 @@ def _probabilities(d: Any, dmin: Any, sigma: float, xp: Any, alpha: float, plan:
     r"""The reference's ``_probability_map(alpha)`` on the gap-first logits
     :math:`z=-(d-d_{\min})/\sigma` of a distance block, ``alpha > 1`` (``z`` freed early)."""
     if alpha in (1.5, 2.0):
-        p = _sparse_base_x(_sparse_x(torch.sub(d, dmin).div_(-sigma), xp, alpha), alpha, plan.sup, rec)
+        p = _sparse_base_x(_sparse_x(torch.sub(d, dmin).div_(_divisor(-sigma, d, xp)), xp, alpha), alpha, plan.sup, rec)
         if alpha == 1.5:
             p = p * p
         return p / xp.sum(p, axis=-1, keepdims=True)
-    z = torch.sub(d, dmin).div_(-sigma)
+    z = torch.sub(d, dmin).div_(_divisor(-sigma, d, xp))
     if alpha - 1.0 < LOG1P_ALPHA_GAP:
         p = xp.exp(_log1p_logw(z, xp, alpha, plan.steps, rec))
     else:
@@ -413,7 +424,7 @@ def _soft_pass(X, M, sigma, alpha, chunk, plan: Plan, rec: Records, objective: b
         if alpha != 1.0:  # logits -(d - dmin) / sigma (the same bits), formed inside
             r = _probabilities(d, dmin, sigma, xp, alpha, plan, rec)
         else:  # the reference subtracts max(z), which is exactly (+-)0 here: exp(z) directly
-            e = torch.sub(d, dmin).div_(-sigma).exp_()
+            e = torch.sub(d, dmin).div_(_divisor(-sigma, d, xp)).exp_()  # _over: no reciprocal on a GPU
             s = torch.sum(e, dim=1, keepdim=True)
             r = e.div_(s)
             if G is not None:

@@ -33,6 +33,7 @@ from kmrbf.numerics._kernels import (  # noqa: E402
     _hard_stats,
     _max_abs,
     _means_keep_empty,
+    _over,
     _shifted_soft_stats,
     _soft_stats_reference,
     _sparsemax_base,
@@ -45,14 +46,20 @@ SYNC_METHODS = ("item", "tolist", "nonzero", "cpu", "numpy", "__bool__", "__floa
                 "__index__")
 
 
-def _t(a):
-    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64))
+#: The devices the bit-for-bit, bound and determinism tests run on: the CPU, and a CUDA
+#: device where torch sees one (benchmarks/gpu.sh runs this module on a lent GPU).
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+on_devices = pytest.mark.parametrize("device", DEVICES)
 
 
-def _data(n, d, k, seed=0, offset=0.0, scale=1.0):
+def _t(a, device="cpu"):
+    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)).to(device)
+
+
+def _data(n, d, k, seed=0, offset=0.0, scale=1.0, device="cpu"):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d)) * scale + offset
-    return _t(X), _t(X[rng.choice(n, size=k, replace=False)] + 0.01 * scale)
+    return _t(X, device), _t(X[rng.choice(n, size=k, replace=False)] + 0.01 * scale, device)
 
 
 def _reference_centroids(X, M, sigma, alpha, chunk):
@@ -88,7 +95,8 @@ def _assert_stats_match_reference(X, M, sigma, alpha, chunk):
     if G is not None:
         d = _sq_distances(X, M, xp, chunk)
         dmin = torch.amin(d, dim=1)
-        terms = dmin - sigma * torch.log(torch.sum(torch.exp(-(d - dmin[:, None]) / sigma), dim=1))
+        # _over: a plain "/ sigma" multiplies by 1/sigma on a GPU (NaN for a subnormal sigma)
+        terms = dmin - sigma * torch.log(torch.sum(torch.exp(_over(-(d - dmin[:, None]), sigma, xp)), dim=1))
         assert abs(float(G) - float(Gr)) <= _sum_bound(float(torch.sum(torch.abs(terms))), n)
     return S, T
 
@@ -102,11 +110,12 @@ SHAPES = [  # n, d, k, offset, scale: offsets and tiny spreads make cancelling G
 ]
 
 
+@on_devices
 @pytest.mark.parametrize("shape", SHAPES, ids=[f"{s[0]}x{s[1]}k{s[2]}o{s[3]:g}" for s in SHAPES])
 @pytest.mark.parametrize("chunk", [64, 4096])
-def test_distances_are_the_reference_bits(shape, chunk):
+def test_distances_are_the_reference_bits(shape, chunk, device):
     n, d, k, offset, scale = shape
-    X, M = _data(n, d, k, seed=1, offset=offset, scale=scale)
+    X, M = _data(n, d, k, seed=1, offset=offset, scale=scale, device=device)
     ref = _sq_distances(X, M, array_namespace(X), chunk)
     assert torch.equal(tk._sq_distances_torch(X, M, chunk), ref)
     # the candidate path with one candidate per row (reruns where a row has more flagged
@@ -126,19 +135,21 @@ def test_flagged_entries_exist_where_the_candidates_matter():
     assert rec.revise(tk.Plan(1, 6, 1), 6) == tk.Plan(0 if 2 * int(rec.flagged) >= 6 else int(rec.flagged), 6, 1)
 
 
+@on_devices
 @pytest.mark.parametrize("alpha", ALPHAS)
 @pytest.mark.parametrize("shape", SHAPES, ids=[f"{s[0]}x{s[1]}k{s[2]}o{s[3]:g}" for s in SHAPES])
-def test_soft_stats_are_the_reference_bits(alpha, shape):
+def test_soft_stats_are_the_reference_bits(alpha, shape, device):
     n, d, k, offset, scale = shape
-    X, M = _data(n, d, k, seed=2, offset=offset, scale=scale)
+    X, M = _data(n, d, k, seed=2, offset=offset, scale=scale, device=device)
     _assert_stats_match_reference(X, M, 0.3 * d * scale * scale, alpha, 128)
 
 
+@on_devices
 @pytest.mark.parametrize("alpha", ALPHAS)
 @pytest.mark.parametrize("sigma", [5e-324, 1e-3, 1e300])
-def test_extreme_sigmas_are_the_reference_bits(alpha, sigma):
+def test_extreme_sigmas_are_the_reference_bits(alpha, sigma, device):
     # subnormal sigma: every off-minimum logit is -inf (one-hot rows); 1e300: every logit 0
-    X, M = _data(300, 3, 6, seed=3)
+    X, M = _data(300, 3, 6, seed=3, device=device)
     S, T = _assert_stats_match_reference(X, M, sigma, alpha, 100)
     if sigma == 5e-324:
         Sh, Th, _ = _hard_stats(X, M, array_namespace(X), 100)
@@ -147,32 +158,35 @@ def test_extreme_sigmas_are_the_reference_bits(alpha, sigma):
         assert torch.all(torch.abs(S - 300 / 6) <= 4 * gamma(300) * 300 / 6)
 
 
+@on_devices
 @pytest.mark.parametrize("alpha", ALPHAS)
-def test_ties_and_coincident_centroids(alpha):
+def test_ties_and_coincident_centroids(alpha, device):
     # every point equidistant from two coincident centroids: equal totals; Lloyd: lowest index
-    X = _t(np.random.default_rng(7).normal(size=(300, 2)))
-    M = _t(np.array([[0.5, 0.5], [0.5, 0.5], [9.0, 9.0]]))
+    X = _t(np.random.default_rng(7).normal(size=(300, 2)), device)
+    M = _t(np.array([[0.5, 0.5], [0.5, 0.5], [9.0, 9.0]]), device)
     S, _ = _assert_stats_match_reference(X, M, 0.01, alpha, 64)
     assert S[0] == S[1]
     _, _, labels, _ = tk._hard_stats_torch(X, M, 64)
     assert set(labels.tolist()) <= {0, 2}
 
 
-def test_k_equal_one_and_integer_grid_ties():
-    X = _t(np.arange(12.0).reshape(6, 2))
+@on_devices
+def test_k_equal_one_and_integer_grid_ties(device):
+    X = _t(np.arange(12.0).reshape(6, 2), device)
     for alpha in ALPHAS:
         S, T, _, _, _ = tk._soft_stats_torch(X, X[:1], 0.5, alpha, 4)
         assert S.tolist() == [6.0] and torch.equal(T[0], torch.sum(X, dim=0))
     # x = 1 lies halfway between 0 and 2: Lloyd ties go to the lowest index
-    S, T, labels, F0 = tk._hard_stats_torch(_t([[0.0], [1.0], [2.0]]), _t([[0.0], [2.0]]), 2)
+    S, T, labels, F0 = tk._hard_stats_torch(_t([[0.0], [1.0], [2.0]], device), _t([[0.0], [2.0]], device), 2)
     assert labels.tolist() == [0, 0, 1] and S.tolist() == [2.0, 1.0] and float(F0) == 1.0
 
 
+@on_devices
 @pytest.mark.parametrize("chunk", [64, 4096])
-def test_hard_stats_are_the_reference_bits(chunk):
+def test_hard_stats_are_the_reference_bits(chunk, device):
     for shape in SHAPES:
         n, d, k, offset, scale = shape
-        X, M = _data(n, d, k, seed=4, offset=offset, scale=scale)
+        X, M = _data(n, d, k, seed=4, offset=offset, scale=scale, device=device)
         Sr, Tr, lr = _hard_stats(X, M, array_namespace(X), chunk)
         S, T, labels, F0 = tk._hard_stats_torch(X, M, chunk)
         assert torch.equal(S, Sr) and torch.equal(T, Tr) and torch.equal(labels, lr), shape
@@ -186,10 +200,11 @@ FAR_X = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 4.0], [0.3517, -3.5]])
 FAR_M = np.array([[8.875, 0.45898438], [-1.875, 0.0]])
 
 
+@on_devices
 @pytest.mark.parametrize("alpha", [1.0, 1.0 + 1e-12, 1.5, 2.0, 1.25])
 @pytest.mark.parametrize("sigma", [0.05, 0.0975, 0.5])
-def test_soft_centroids_are_the_reference_bits(alpha, sigma):
-    X, M = _t(FAR_X), _t(FAR_M)
+def test_soft_centroids_are_the_reference_bits(alpha, sigma, device):
+    X, M = _t(FAR_X, device), _t(FAR_M, device)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         new, n_empty = tk._soft_centroids_torch(X, M, sigma, alpha, 3)
@@ -200,9 +215,10 @@ def test_soft_centroids_are_the_reference_bits(alpha, sigma):
         assert float(S[0]) < 4 * tk.UNDERFLOW_GUARD and torch.all(torch.isfinite(new))
 
 
+@on_devices
 @pytest.mark.parametrize("alpha", ALPHAS)
-def test_soft_centroids_of_many_blocks_are_the_reference_bits(alpha):
-    X, M = _data(1000, 4, 7, seed=5)
+def test_soft_centroids_of_many_blocks_are_the_reference_bits(alpha, device):
+    X, M = _data(1000, 4, 7, seed=5, device=device)
     new, n_empty = tk._soft_centroids_torch(X, M, 0.5, alpha, 128)
     ref, ref_empty = _reference_centroids(X, M, 0.5, alpha, 128)
     assert torch.equal(new, ref) and n_empty == ref_empty == 0
@@ -210,9 +226,10 @@ def test_soft_centroids_of_many_blocks_are_the_reference_bits(alpha):
 
 # ----------------------------------------------------------------------------- against the oracle
 
+@on_devices
 @given(instances(), sigmas(), st.sampled_from([1.0, 1.5, 2.0, 1.25, 1.05]))
 @example((np.array([[8.0, -3.25], [-5.25, 6.5]]), np.array([[1.75, -0.5], [-5.0, -8.5]])), 0.109, 1.0)
-def test_soft_stats_within_the_oracle_bound(bounds, inst, sigma, alpha):
+def test_soft_stats_within_the_oracle_bound(bounds, device, inst, sigma, alpha):
     # one-pass statistics from the kernel's responsibilities r, |r - p| <= dp (the
     # per-entry bound of bounds.resp_abs_bound, p the 50-digit oracle): a sum of N terms
     # in any order is within gamma(N) of its absolute sum (products included), so
@@ -222,7 +239,7 @@ def test_soft_stats_within_the_oracle_bound(bounds, inst, sigma, alpha):
     # 2**-1074 per r_ik and per product (N K (1 + |x|) 2**-1073 in all)
     X, M = inst
     p, _, dp = bounds.resp_abs_bound(X, M, sigma, alpha)
-    S, T, _, _, _ = tk._soft_stats_torch(_t(X), _t(M), sigma, alpha, 5)
+    S, T, _, _, _ = tk._soft_stats_torch(_t(X, device), _t(M, device), sigma, alpha, 5)
     n = X.shape[0]
     ax = np.abs(X)
     eta = 2.0**-1073 * n * (1 + ax.max())
@@ -230,12 +247,13 @@ def test_soft_stats_within_the_oracle_bound(bounds, inst, sigma, alpha):
     T_exact = np.array([[math.fsum(p[:, j] * X[:, c]) for c in range(X.shape[1])] for j in range(p.shape[1])])
     bS = dp.sum(axis=0) + (gamma(n) + 3 * U) * (p + dp).sum(axis=0) + eta
     bT = dp.T @ ax + (gamma(n) + 3 * U) * ((p + dp).T @ ax) + eta
-    bounds.assert_within(S.numpy(), S_exact, bS, f"S (alpha={alpha}, sigma={sigma})")
-    bounds.assert_within(T.numpy(), T_exact, bT, f"T (alpha={alpha}, sigma={sigma})")
+    bounds.assert_within(S.cpu().numpy(), S_exact, bS, f"S (alpha={alpha}, sigma={sigma})")
+    bounds.assert_within(T.cpu().numpy(), T_exact, bT, f"T (alpha={alpha}, sigma={sigma})")
 
 
+@on_devices
 @pytest.mark.parametrize("alpha", [1.0, 1.5, 2.0, 1.25])
-def test_the_numpy_path_agrees_within_the_oracle_bound(bounds, alpha):
+def test_the_numpy_path_agrees_within_the_oracle_bound(bounds, alpha, device):
     # the torch step and the public NumPy step on the NumPy copy (compiled or reference
     # kernels) both take responsibilities within dp of the oracle's p (bounds.resp_abs_bound)
     # and, with every S_k far above the underflow guard, the one-pass route:
@@ -250,9 +268,9 @@ def test_the_numpy_path_agrees_within_the_oracle_bound(bounds, alpha):
     assert S.min() > 1.0  # far above the guard: the one-pass route
     mag = np.abs(Xn)[:, None, :] + np.abs(exact)[None, :, :]
     bound = (np.einsum("ik,ikd->kd", dp, mag) + gamma(41) * np.einsum("ik,ikd->kd", p, mag)) / S[:, None]
-    new, n_empty = tk._soft_centroids_torch(_t(Xn), _t(Mn), sigma, alpha, 16)
+    new, n_empty = tk._soft_centroids_torch(_t(Xn, device), _t(Mn, device), sigma, alpha, 16)
     assert n_empty == 0
-    bounds.assert_within(new.numpy(), exact, bound, f"torch-native soft centroids (alpha={alpha})")
+    bounds.assert_within(new.cpu().numpy(), exact, bound, f"torch-native soft centroids (alpha={alpha})")
     bounds.assert_within(kn.soft_centroids(Xn, Mn, sigma, alpha=alpha, chunk_size=16), exact, bound,
                          f"NumPy soft centroids (alpha={alpha})")
 
@@ -322,11 +340,12 @@ def _record_plans(monkeypatch):
     return plans
 
 
+@on_devices
 @pytest.mark.parametrize("alpha", [1.5, 2.0, 1.25, 1.05])
-def test_insufficient_plans_are_rerun_to_the_reference_bits(monkeypatch, alpha):
+def test_insufficient_plans_are_rerun_to_the_reference_bits(monkeypatch, alpha, device):
     # a first plan that cannot suffice (one recompute candidate, two support candidates,
     # three halvings): the loop records it, the pass reruns, the bits are the reference's
-    X, M = _data(300, 3, 20, seed=9, offset=1e7)
+    X, M = _data(300, 3, 20, seed=9, offset=1e7, device=device)
     plans = _record_plans(monkeypatch)
     monkeypatch.setattr(tk, "first_plan", lambda *a: tk.Plan(1, 2, 3))
     _assert_stats_match_reference(X, M, 2.0, alpha, 128)
@@ -345,8 +364,9 @@ def _all_outputs(X, M, alphas=ALPHAS):
     return out + list(tk._hard_stats_torch(X, M, 4000))
 
 
-def test_bitwise_the_same_twice():
-    X, M = _data(5000, 5, 9, seed=10)
+@on_devices
+def test_bitwise_the_same_twice(device):
+    X, M = _data(5000, 5, 9, seed=10, device=device)
     a, b = _all_outputs(X, M), _all_outputs(X, M)
     assert all(torch.equal(u, v) for u, v in zip(a, b))
 
@@ -354,15 +374,16 @@ def test_bitwise_the_same_twice():
 def test_bitwise_the_same_for_any_thread_count():
     # everything but MKL's GEMM has a fixed reduction order by construction; MKL does not
     # document thread-count invariance (its CNR mode is off), so first check the GEMMs of
-    # these shapes, then require the whole kernels to be invariant
+    # the kernels' own block shapes (4000 rows; a 1000-row check passed on a 16-core host
+    # where the kernels were not invariant), then require the whole kernels to be invariant
     X, M = _data(9000, 5, 9, seed=11)  # blocks of 4000 x 9 = 36000 > 32768: torch's parallel paths
-    R = torch.rand(1000, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    R = torch.rand(4000, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     before = torch.get_num_threads()
     try:
         runs, gemms = [], []
         for t in (1, 2, 3):
             torch.set_num_threads(t)
-            gemms.append((X[:1000] @ M.T, R.T @ X[:1000]))
+            gemms.append((X[:4000] @ M.T, R.T @ X[:4000]))
             runs.append(_all_outputs(X, M, (1.0, 1.5, 2.0, 1.25)))
     finally:
         torch.set_num_threads(before)
@@ -488,3 +509,60 @@ def test_peak_memory_is_a_few_blocks():
         fn()
         peak = (_rss_kib("VmHWM") - base) * 1024
         assert peak < nk / 4, (peak, nk)
+
+
+# ----------------------------------------------------------------------------- on a CUDA device
+
+cuda_only = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@cuda_only
+def test_bitwise_the_same_twice_at_scale_on_cuda():
+    # blocks of 65536 x 64: the card's reductions and GEMMs split over many thread blocks;
+    # the same launch twice gives the same bits (every alpha, and Lloyd)
+    X, M = _data(200_000, 32, 64, seed=15, device="cuda")
+    a = [tk._soft_centroids_torch(X, M, 3.2, alpha, 65536)[0] for alpha in (1.0, 1.5, 2.0, 1.25)]
+    b = [tk._soft_centroids_torch(X, M, 3.2, alpha, 65536)[0] for alpha in (1.0, 1.5, 2.0, 1.25)]
+    assert all(torch.equal(u, v) for u, v in zip(a, b))
+    h1, h2 = tk._hard_stats_torch(X, M, 65536), tk._hard_stats_torch(X, M, 65536)
+    assert all(torch.equal(u, v) for u, v in zip(h1, h2))
+
+
+@cuda_only
+@pytest.mark.parametrize("alpha", [1.0, 1.5, 2.0, 1.25])
+def test_peak_device_memory_is_a_few_blocks(alpha):
+    # N x K floats would be 8 N K bytes (51 MB); blocks of 4096 x 64 floats are 2 MB each
+    X, M = _data(100_000, 2, 64, seed=14, device="cuda")
+    tk._soft_centroids_torch(X, M, 0.4, alpha, 4096)  # warm up
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    base = torch.cuda.memory_allocated()
+    tk._soft_centroids_torch(X, M, 0.4, alpha, 4096)
+    torch.cuda.synchronize()
+    peak = torch.cuda.max_memory_allocated() - base
+    assert 0 < peak < 8 * 100_000 * 64 / 2, peak
+
+
+def test_a_float_divisor_goes_to_the_device_as_a_tensor():
+    # on a GPU torch divides by a host scalar c as x * fl(1/c) (two roundings; 0 * inf = NaN
+    # for a subnormal sigma, seen on an H200): off the CPU the kernels divide by a 0-d tensor
+    # filled on the device instead (the "meta" device stands in for one here)
+    from kmrbf.numerics._kernels import _divisor
+
+    xp = array_namespace(torch.zeros(1))
+    c = _divisor(5e-324, torch.empty(3, dtype=torch.float64, device="meta"), xp)
+    assert isinstance(c, torch.Tensor) and c.device.type == "meta" and c.shape == () and c.dtype == torch.float64
+    assert _divisor(5e-324, torch.zeros(3, dtype=torch.float64), xp) == 5e-324  # the CPU divides exactly
+    assert _over(torch.tensor([0.0, 1.0], dtype=torch.float64), 5e-324, xp).tolist() == [0.0, math.inf]
+
+
+def test_default_blocks_on_an_accelerator_hold_about_2_24_distances():
+    from kmrbf.numerics.validation import DEFAULT_CHUNK_SIZE, DEVICE_BLOCK_ENTRIES, check_chunk_size, on_accelerator
+
+    meta = torch.empty(10, 2, device="meta")
+    assert on_accelerator(meta) and not on_accelerator(torch.zeros(1)) and not on_accelerator(np.zeros(1))
+    assert not on_accelerator(3.0)  # not an array: on no device
+    assert check_chunk_size(None, meta, 64) == DEVICE_BLOCK_ENTRIES // 64 == 262_144
+    assert check_chunk_size(None, meta, 10**6) == DEFAULT_CHUNK_SIZE  # never below the CPU's
+    assert check_chunk_size(None, torch.zeros(10, 2), 64) == DEFAULT_CHUNK_SIZE
+    assert check_chunk_size(100, meta, 64) == 100  # an explicit chunk_size is kept
