@@ -11,7 +11,7 @@
 #       --implementation cp --platform manylinux2014_x86_64 -d .whl \
 #       array-api-compat==1.16.0 array-api-strict==2.6.1 python-flint==0.9.0 \
 #       fast-pytorch-kmeans==0.2.2 entmax==1.3
-# and run there with the tree and .whl:  bash benchmarks/gpu.sh   (OUT defaults to ./gpu-out)
+# and run there with the tree and .whl:  bash benchmarks/gpu.sh [all|tests|quick]   (OUT defaults to ./gpu-out)
 # Results of the runs so far: benchmarks/gpu/ and benchmarks/README.md, "On a GPU".
 set -u
 export PYTHONUNBUFFERED=1 CI=true
@@ -34,8 +34,9 @@ cd /tmp  # import kmrbf from /tmp/site, not from the source tree
 timeout 300 python3 -m pytest -q -p no:cacheprovider --rootdir="$REPO" -o addopts="--import-mode=importlib -ra" \
     "$REPO/tests/numerics/test_torch_native.py" "$REPO/tests/torch" 2>&1 | tee "$OUT/tests.log" | tail -25
 
-[ "${1:-all}" = tests ] && exit 0  # `bash benchmarks/gpu.sh tests`: the tests alone
-timeout 60 python3 "$REPO/benchmarks/gpu_threads.py" 2>&1 | tee "$OUT/threads.log"
+MODE=${1:-all}  # all | tests (the tests alone) | quick (the tests and the default-block tables)
+[ "$MODE" = tests ] && exit 0
+[ "$MODE" = all ] && timeout 60 python3 "$REPO/benchmarks/gpu_threads.py" 2>&1 | tee "$OUT/threads.log"
 
 mkdir -p /tmp/json
 bench() {  # N K D [CHUNK]: without CHUNK, the library's default rows per block on the device
@@ -45,9 +46,9 @@ bench() {  # N K D [CHUNK]: without CHUNK, the library's default rows per block 
 }
 {
   bench 200000 64 32
-  bench 200000 64 32 4096
+  [ "$MODE" = all ] && bench 200000 64 32 4096
   bench 4000000 256 64
-  bench 4000000 256 64 8192
+  [ "$MODE" = all ] && bench 4000000 256 64 8192
   nvidia-smi --query-gpu=clocks.sm,temperature.gpu,power.draw --format=csv
 } 2>&1 | tee "$OUT/bench.log"
 tar czf "$OUT/bench-json.tgz" -C /tmp/json .

@@ -857,24 +857,32 @@ def device_name(device: str | None) -> str:
 
 
 def check_device(device: str | None) -> str | None:
-    """``device`` validated for the peers bench: None, or a torch device string that torch can use.
+    """``device`` validated for the peers bench: None, ``"cpu"`` (the torch rows alone, on the
+    CPU) or a CUDA device torch can use (``"cuda"``, ``"cuda:N"``).
 
-    >>> check_device(None) is None
-    True
+    >>> check_device(None) is None, check_device("cpu")
+    (True, 'cpu')
     >>> check_device("nowhere")
     Traceback (most recent call last):
     ...
-    ValueError: device must be a torch device such as 'cuda' or 'cuda:0'; got 'nowhere'
+    ValueError: device must be 'cpu', 'cuda' or 'cuda:N'; got 'nowhere'
     """
     if device is None:
         return None
     try:
         import torch
+    except ImportError as exc:
+        raise ValueError(f"device={device!r} needs torch: pip install kmrbf[torch]") from exc
+    try:
         dev = torch.device(device)
-    except (ImportError, RuntimeError) as exc:
-        raise ValueError(f"device must be a torch device such as 'cuda' or 'cuda:0'; got {device!r}") from exc
+    except RuntimeError as exc:
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N'; got {device!r}") from exc
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N'; got {device!r}")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r}: torch sees no CUDA device on this machine")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device={device!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
     return str(dev)
 
 
@@ -1065,10 +1073,11 @@ def format_peers(rows: Sequence[dict[str, Any]]) -> str:
                    "for the shapes of a soft step); device MiB: peak of torch's device allocator above the "
                    "input during one call)")
         return "\n".join(out)
+    floor = ("the two GEMMs of a soft step alone, in the kernels' 256-row blocks (the time floor of a fused "
+             "soft step)" if "gemm-blocked" in by else "the two GEMMs X.M^T, R^T.X alone on torch")
     out.append(f"(N={r0['n']}, K={r0['k']}, D={r0['d']}, float64, sigma=0.1 D; ms: minimum wall time over "
                "interleaved rounds, all threads; /sklearn, /2GEMM: ratio of minima to scikit-learn's "
-               "Lloyd iteration and to the two GEMMs of a soft step alone, in the kernels' 256-row blocks "
-               "(the time floor of a fused soft step); RSS: peak resident memory "
+               f"Lloyd iteration and to {floor}; RSS: peak resident memory "
                "above the input during one call (Linux VmHWM, every allocator); traced: tracemalloc peak "
                "(NumPy buffers only); CPU/wall: process CPU time over wall time, summed over the rounds)")
     return "\n".join(out)

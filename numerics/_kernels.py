@@ -241,7 +241,7 @@ def _entmax_log1p_bracket(zl: Any, xp: Any, alpha: float) -> tuple[Any, Any, Any
     neg1 = xp.full_like(y, -1.0)
 
     def logw(lam: Any) -> Any:
-        return xp.log1p(xp.maximum(eps * (y + lam), neg1)) / eps
+        return _over(xp.log1p(xp.maximum(eps * (y + lam), neg1)), eps, xp)
 
     return logw, xp.full_like(y[..., :1], -math.log(y.shape[-1])), xp.zeros_like(y[..., :1])
 
@@ -396,7 +396,8 @@ def _sq_distances(X: Any, M: Any, xp: Any, chunk_size: int) -> Any:
 
 
 def _over(x: Any, c: Any, xp: Any) -> Any:
-    r""":math:`x/c`, correctly rounded on every backend (``c`` a float or an array).
+    r""":math:`x/c` rounded once, on the CPU and on CUDA alike (``c`` a float or an array;
+    ``x`` a floating array: the kernels' float64).
 
     torch's CUDA kernels divide by a host scalar as :math:`x\cdot\mathrm{fl}(1/c)`: two
     roundings, and :math:`0\cdot\infty=` NaN where :math:`1/c` overflows (a subnormal
@@ -415,7 +416,8 @@ def _divisor(c: Any, x: Any, xp: Any) -> Any:
     """``c`` ready to divide ``x`` (:func:`_over`): a float becomes a 0-d array on ``x``'s
     device where ``x`` is a torch tensor off the CPU (filled there by a kernel: ``asarray``
     would copy from the host, a synchronisation); anything else is returned as it is."""
-    if isinstance(c, float) and getattr(getattr(x, "device", None), "type", "cpu") != "cpu":
+    if (isinstance(c, float) and getattr(getattr(x, "device", None), "type", "cpu") != "cpu"
+            and getattr(x.dtype, "is_floating_point", False)):
         return xp.full((), c, dtype=x.dtype, device=device_of(x))
     return c
 

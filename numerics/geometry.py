@@ -63,7 +63,7 @@ def margin(X: Any, M: Any, *, chunk_size: int | None = None) -> Any:
     if int(M.shape[0]) == 1:
         return xp.asarray(math.inf, dtype=xp.float64, device=device_of(X))
     best = None
-    for _, _, d in iter_sq_distance_blocks(X, M, xp, check_chunk_size(chunk_size)):
+    for _, _, d in iter_sq_distance_blocks(X, M, xp, check_chunk_size(chunk_size, X, M.shape[0])):
         ds = xp.sort(d, axis=1)
         gap = xp.min(ds[:, 1] - ds[:, 0])
         best = gap if best is None else xp.minimum(best, gap)
@@ -119,7 +119,7 @@ def is_lloyd_fixed_point(X: Any, M: Any, *, rtol: float = 1e-12,
     """
     X, M, xp = check_instance(X, M)
     rtol = check_tolerance(rtol, "rtol")
-    S, T, _ = _hard_stats(X, M, xp, check_chunk_size(chunk_size))
+    S, T, _ = _hard_stats(X, M, xp, check_chunk_size(chunk_size, X, M.shape[0]))
     if bool(xp.any(S <= 0.0)):
         return False
     means = T / S[:, None]

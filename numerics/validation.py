@@ -68,8 +68,9 @@ __all__ = [
 #: (plus the ``chunk_size * D`` block of data).
 DEFAULT_CHUNK_SIZE = 4096
 
-#: Distances per block on an accelerator when ``chunk_size`` is None (:func:`check_chunk_size`:
-#: ``max(DEFAULT_CHUNK_SIZE, DEVICE_BLOCK_ENTRIES // K)`` rows, 128 MiB per float64 block).
+#: Distances (or entries of ``X``, whichever are more) per block on an accelerator when
+#: ``chunk_size`` is None (:func:`check_chunk_size`: ``max(DEFAULT_CHUNK_SIZE,
+#: DEVICE_BLOCK_ENTRIES // max(K, D))`` rows, 128 MiB per float64 block).
 #: A block is a few dozen kernel launches there, so small blocks leave the card idle: on an
 #: H200 at N = 200 000, K = 64, D = 32 a softmax step took 19.4 ms in blocks of 4096 rows and
 #: 3.1 ms in one block of 200 000 (benchmarks/README.md, "On a GPU").
@@ -497,19 +498,21 @@ def check_tolerance(value: Any, name: str) -> float:
 
 
 def on_accelerator(x: Any) -> bool:
-    """Whether array ``x`` lives on a device other than the host's memory (a CUDA tensor, a
-    CuPy array).
+    """Whether array ``x`` lives in an accelerator's memory: a torch tensor off the CPU, or a
+    CuPy array.
 
     Parameters
     ----------
     x : array
-        Any array (NumPy, torch, CuPy, array-api-strict, ...); a non-array is on no device.
+        Any array (NumPy, torch, CuPy, array-api-strict, dask, ...); a non-array is on no
+        device.
 
     Returns
     -------
     bool
-        False for NumPy, torch CPU tensors and every namespace whose device names the host
-        ("cpu"); True otherwise.
+        True for a torch tensor whose device is not the CPU and for a CuPy array; False for
+        everything else (NumPy, torch CPU tensors, array-api-strict's simulated devices,
+        dask, and what is not an array).
 
     Examples
     --------
@@ -517,11 +520,12 @@ def on_accelerator(x: Any) -> bool:
     >>> on_accelerator(np.zeros(1))
     False
     """
-    dev = device_of(x)
-    if dev is None:
+    if not is_array(x):
         return False
-    kind = getattr(dev, "type", None)  # torch: "cpu", "cuda", "mps"; others name the host "...cpu..."
-    return kind != "cpu" if isinstance(kind, str) else "cpu" not in str(dev).lower()
+    module = type(x).__module__.split(".")[0]
+    if module == "torch":
+        return x.device.type != "cpu"
+    return module == "cupy"
 
 
 def check_chunk_size(chunk_size: Any, X: Any = None, k: Any = None) -> int:
@@ -531,10 +535,11 @@ def check_chunk_size(chunk_size: Any, X: Any = None, k: Any = None) -> int:
     ----------
     chunk_size : int or None
         Rows of ``X`` processed per block (memory is ``O(chunk_size * K)``).  None for
-        :data:`DEFAULT_CHUNK_SIZE` rows, or, where ``X`` lives on an accelerator and ``k``
-        (the number of centroids) is given, for blocks of about
-        :data:`DEVICE_BLOCK_ENTRIES` distances (``max(DEFAULT_CHUNK_SIZE,
-        DEVICE_BLOCK_ENTRIES // k)`` rows).  Any integer type (NumPy integers too).
+        :data:`DEFAULT_CHUNK_SIZE` rows, or, where ``X`` lives on an accelerator
+        (:func:`on_accelerator`) and ``k`` (the number of centroids) is given, for blocks of
+        about :data:`DEVICE_BLOCK_ENTRIES` distances or entries of ``X``
+        (``max(DEFAULT_CHUNK_SIZE, DEVICE_BLOCK_ENTRIES // max(k, D))`` rows).  Any integer
+        type (NumPy integers too).
     X : array, optional
         The data, for its device.
     k : int, optional
@@ -559,7 +564,8 @@ def check_chunk_size(chunk_size: Any, X: Any = None, k: Any = None) -> int:
     """
     if chunk_size is None:
         if X is not None and k is not None and on_accelerator(X):
-            return max(DEFAULT_CHUNK_SIZE, DEVICE_BLOCK_ENTRIES // max(int(k), 1))
+            width = max(int(k), int(X.shape[1]) if X.ndim == 2 else 1, 1)  # distances, and the copies of X_b
+            return max(DEFAULT_CHUNK_SIZE, DEVICE_BLOCK_ENTRIES // width)
         return DEFAULT_CHUNK_SIZE
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral):
         raise TypeError(f"chunk_size must be a positive int or None; got {chunk_size!r}")

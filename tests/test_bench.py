@@ -340,8 +340,12 @@ def test_peers_on_a_device(monkeypatch):
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA device"):
             b.check_device("cuda")
-    with pytest.raises(ValueError, match="torch device"):
+    with pytest.raises(ValueError, match="'cpu', 'cuda' or 'cuda:N'"):
         b.check_device("nowhere")
+    with pytest.raises(ValueError, match="'cpu', 'cuda' or 'cuda:N'"):
+        b.check_device("meta")
+    assert "two GEMMs X.M^T, R^T.X alone on torch" in b.format_peers(b.run_peers_bench(
+        500, 2, 2, repeat=1, memory=False, device="cpu", methods=("gemm-torch",)))
     import argparse
 
     p = argparse.ArgumentParser()

@@ -150,7 +150,7 @@ def _entmax_bisect(z: torch.Tensor, alpha: float) -> torch.Tensor:
         hi = torch.zeros_like(y[..., :1])
 
         def weights(t: torch.Tensor) -> torch.Tensor:
-            return torch.log1p((am1 * (y + t)).clamp_min(-1.0)).div(am1).exp()
+            return torch.log1p((am1 * (y + t)).clamp_min(-1.0)).div(y.new_full((), am1)).exp()
 
         steps = _bisect_steps(z.dtype, math.log2(math.log(k))) if k > 1 else 0
         decreasing = False
@@ -247,6 +247,9 @@ def _gap_logits(d: torch.Tensor, sigma: float) -> torch.Tensor:
     r"""Gap-first logits :math:`-(d_{ik}-\min_jd_{ij})/\sigma`: the best entry of a row is exactly 0.
 
     The row minimum is held constant (entmax is shift invariant, :math:`J\mathbf 1=0`, so
-    its gradient contribution is exactly zero).
+    its gradient contribution is exactly zero).  :math:`\sigma` divides as a 0-d tensor on
+    ``d``'s device: torch's CUDA kernels divide by a host scalar as a product with its
+    rounded reciprocal, NaN for a subnormal :math:`\sigma`
+    (:func:`kmrbf.numerics._kernels._over`).
     """
-    return -(d - d.detach().amin(dim=-1, keepdim=True)) / sigma
+    return -(d - d.detach().amin(dim=-1, keepdim=True)) / d.new_full((), sigma)

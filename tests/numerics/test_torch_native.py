@@ -562,7 +562,11 @@ def test_default_blocks_on_an_accelerator_hold_about_2_24_distances():
     meta = torch.empty(10, 2, device="meta")
     assert on_accelerator(meta) and not on_accelerator(torch.zeros(1)) and not on_accelerator(np.zeros(1))
     assert not on_accelerator(3.0)  # not an array: on no device
+    xs = pytest.importorskip("array_api_strict")
+    assert not on_accelerator(xs.asarray([1.0], device=xs.Device("device1")))  # simulated: host memory
     assert check_chunk_size(None, meta, 64) == DEVICE_BLOCK_ENTRIES // 64 == 262_144
     assert check_chunk_size(None, meta, 10**6) == DEFAULT_CHUNK_SIZE  # never below the CPU's
+    wide = torch.empty(10, 512, device="meta")  # D > K: the block's copies of X count
+    assert check_chunk_size(None, wide, 2) == DEVICE_BLOCK_ENTRIES // 512
     assert check_chunk_size(None, torch.zeros(10, 2), 64) == DEFAULT_CHUNK_SIZE
     assert check_chunk_size(100, meta, 64) == 100  # an explicit chunk_size is kept

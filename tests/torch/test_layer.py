@@ -155,6 +155,18 @@ def test_cuda(alpha, bounds):
     assert torch.autograd.gradcheck(lambda a, b: torch.func.functional_call(gpu, {"centroids": b}, (a,)), (z, c))
 
 
+@pytest.mark.parametrize("device", ["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
+@pytest.mark.parametrize("alpha", [1.0, 1.05, 1.5, 2.0, 1.25])
+def test_subnormal_sigma_gives_one_hot_rows(device, alpha):
+    """sigma = 5e-324: every gap over sigma is -inf, every row one-hot.  On CUDA a division by
+    the host scalar sigma would be a product with 1/sigma = inf, and 0 * inf = NaN for the
+    best entry of every row (found on an H200); the layer divides by a 0-d device tensor."""
+    M = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0]])
+    layer = layer_for(M, alpha, 5e-324).to(device)
+    z = torch.tensor([[0.1, 0.0], [2.9, 0.2], [0.2, 2.5]], dtype=F64, device=device)
+    assert torch.equal(layer(z).cpu(), torch.eye(3, dtype=F64))
+
+
 @pytest.mark.parametrize("kwargs, exc, match", [
     (dict(n_clusters=0, n_features=2), ValueError, r"n_clusters must be >= 1; got 0"),
     (dict(n_clusters=2.0, n_features=2), TypeError, r"n_clusters must be a positive int; got 2.0 of type float"),
