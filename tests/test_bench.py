@@ -352,3 +352,16 @@ def test_peers_on_a_device(monkeypatch):
     b.add_bench_arguments(p)
     with pytest.raises(ValueError, match="--peers only"):
         b.run_peers_command(p.parse_args(["--sweep", "--device", "cpu"]))
+
+
+def test_device_rows_wait_for_the_card(monkeypatch):
+    # on CUDA every timed call ends with a synchronisation (else wall time counts launches
+    # only); on the CPU nothing waits
+    import torch
+
+    import kmrbf.bench as b
+
+    waits = []
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda dev=None: waits.append(dev))
+    assert b._synchronised(lambda: 7, "cuda:0")() == 7 and waits == [torch.device("cuda:0")]
+    assert b._synchronised(lambda: 8, "cpu")() == 8 and len(waits) == 1
