@@ -373,7 +373,8 @@ def first_plan(X: torch.Tensor, M: torch.Tensor, sigma: float, alpha: float, chu
     counts = [torch.amax(torch.sum(bad, dim=1))]
     if alpha in (1.5, 2.0):
         gap = (d - torch.amin(d, dim=1, keepdim=True)) * ((alpha - 1.0) / sigma)
-        counts.append(torch.amax(torch.sum(gap <= CANDIDATE_BOUND, dim=1)))
+        # a NaN gap (0 * inf: a row's minimum when sigma is subnormal) counts as a candidate
+        counts.append(torch.amax(torch.sum(~(gap > CANDIDATE_BOUND), dim=1)))
     counts = torch.stack(counts).tolist()
     rec = _rec_for(counts[0] + counts[0] // 2, k)
     sup = min(k, counts[-1] + counts[-1] // 2 + 2) if alpha in (1.5, 2.0) else k

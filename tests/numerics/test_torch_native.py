@@ -354,6 +354,18 @@ def test_insufficient_plans_are_rerun_to_the_reference_bits(monkeypatch, alpha, 
     assert (alpha in (1.5, 2.0)) == (plans[-1].steps == 3)
 
 
+def test_a_subnormal_sigma_plans_its_tied_minima_in_one_pass(monkeypatch):
+    # sigma = 5e-324: (alpha - 1) / sigma = inf, and a row's minima have gap 0 * inf = NaN;
+    # counted as candidates, three tied minima fit the first plan (no rerun)
+    X = _t(np.random.default_rng(7).normal(size=(200, 2)))
+    M = _t(np.array([[0.5, 0.5], [0.5, 0.5], [0.5, 0.5], [9.0, 9.0]]))
+    plans = _record_plans(monkeypatch)
+    for alpha in (1.5, 2.0):
+        plans.clear()
+        _assert_stats_match_reference(X, M, 5e-324, alpha, 64)
+        assert len(plans) == 1 and plans[0].sup >= 3, plans
+
+
 # ----------------------------------------------------------------------------- determinism
 
 def _all_outputs(X, M, alphas=ALPHAS):
