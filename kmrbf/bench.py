@@ -819,7 +819,8 @@ def _synchronised(fn: Callable[[], Any], device: str) -> Callable[[], Any]:
 
     def run():
         out = fn()
-        torch.cuda.synchronize(dev) if dev.type == "cuda" else None
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
         return out
     return run
 
@@ -941,6 +942,7 @@ def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int =
         raise ValueError(f"methods must be keys of PEER_METHODS; got {unknown}")
     P = _Problem(n, k, d, seed, torch_chunk, device)
     where = device_name(device)
+    card = device not in (None, "cpu")
     rows, fns = [], {}
     for key in keys:
         label, peer, kind = PEER_METHODS[key]
@@ -954,7 +956,7 @@ def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int =
             continue
         try:
             fn = _factory(key, P)
-            if device is not None:
+            if card:
                 fn = _synchronised(fn, device)
             fn()  # fails here, not in the middle of the timing, if the peer's API moved
         except Exception as exc:  # noqa: BLE001 - a peer's private API may change: report, go on
@@ -964,12 +966,12 @@ def run_peers_bench(n: int = 200_000, k: int = 64, d: int = 32, *, repeat: int =
     if progress:
         progress(f"peers bench n={n} k={k} d={d} on {where}: {len(fns)} rows, {repeat} interleaved rounds")
     # on a device every call ends waiting for the card: no CPU pool spins into the next row
-    times = time_interleaved_wall(fns, repeat, settle=settle if where == "cpu" else 0.0) if fns else {}
+    times = time_interleaved_wall(fns, repeat, settle=0.0 if card else settle) if fns else {}
     for row in rows:
         if row["key"] in times:
             row["wall"] = times[row["key"]]["wall"]
             row["cpu"] = times[row["key"]]["cpu"]
-            if memory and where != "cpu":
+            if memory and card:
                 row["device_bytes"] = peak_device(fns[row["key"]], device)
             elif memory:
                 row["rss_bytes"] = peak_rss(fns[row["key"]])

@@ -27,6 +27,7 @@ __all__ = [
     "is_masked_array",
     "is_numpy_namespace",
     "is_torch_namespace",
+    "on_accelerator",
     "quiet_fp",
     "to_numpy",
 ]
@@ -84,6 +85,37 @@ def device_of(x: Any) -> Any:
     if not is_array(x):
         return None
     return array_api_compat.device(x)
+
+
+def on_accelerator(x: Any) -> bool:
+    """Whether array ``x`` lives in an accelerator's memory: a torch tensor off the CPU, or a
+    CuPy array.
+
+    Parameters
+    ----------
+    x : array
+        Any array (NumPy, torch, CuPy, array-api-strict, dask, ...); a non-array is on no
+        device.
+
+    Returns
+    -------
+    bool
+        True for a torch tensor whose device is not the CPU and for a CuPy array; False for
+        everything else (NumPy, torch CPU tensors, array-api-strict's simulated devices,
+        dask, and what is not an array).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> on_accelerator(np.zeros(1))
+    False
+    """
+    if not is_array(x):
+        return False
+    module = type(x).__module__.split(".")[0]
+    if module == "torch":
+        return x.device.type != "cpu"
+    return module == "cupy"
 
 
 def asarray_in(x: Any, xp: Any, *, device: Any = None, dtype: Any = None) -> Any:

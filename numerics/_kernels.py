@@ -42,7 +42,7 @@ import math
 import warnings
 from typing import Any
 
-from ._compat import device_of
+from ._compat import device_of, on_accelerator
 
 __all__: list[str] = []  # nothing public: a private layer, imported by name
 
@@ -414,10 +414,10 @@ def _over(x: Any, c: Any, xp: Any) -> Any:
 
 def _divisor(c: Any, x: Any, xp: Any) -> Any:
     """``c`` ready to divide ``x`` (:func:`_over`): a float becomes a 0-d array on ``x``'s
-    device where ``x`` is a torch tensor off the CPU (filled there by a kernel: ``asarray``
-    would copy from the host, a synchronisation); anything else is returned as it is."""
-    if (isinstance(c, float) and getattr(getattr(x, "device", None), "type", "cpu") != "cpu"
-            and getattr(x.dtype, "is_floating_point", False)):
+    device where ``x`` is a floating torch tensor on an accelerator (filled there by a
+    kernel: ``asarray`` would copy from the host, a synchronisation); anything else is
+    returned as it is (CuPy divides by a scalar exactly)."""
+    if isinstance(c, float) and on_accelerator(x) and getattr(x.dtype, "is_floating_point", False):
         return xp.full((), c, dtype=x.dtype, device=device_of(x))
     return c
 

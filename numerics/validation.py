@@ -47,7 +47,7 @@ import numbers
 from typing import Any
 
 from ._compat import (array_namespace, asarray_in, device_of, is_array, is_masked_array, is_numpy_namespace,
-                      is_torch_namespace)
+                      is_torch_namespace, on_accelerator)
 
 __all__ = [
     "check_alpha",
@@ -495,37 +495,6 @@ def check_tolerance(value: Any, name: str) -> float:
     if not (t >= 0.0 and math.isfinite(t)):
         raise ValueError(f"{name} must be finite and >= 0; got {t!r}")
     return t
-
-
-def on_accelerator(x: Any) -> bool:
-    """Whether array ``x`` lives in an accelerator's memory: a torch tensor off the CPU, or a
-    CuPy array.
-
-    Parameters
-    ----------
-    x : array
-        Any array (NumPy, torch, CuPy, array-api-strict, dask, ...); a non-array is on no
-        device.
-
-    Returns
-    -------
-    bool
-        True for a torch tensor whose device is not the CPU and for a CuPy array; False for
-        everything else (NumPy, torch CPU tensors, array-api-strict's simulated devices,
-        dask, and what is not an array).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> on_accelerator(np.zeros(1))
-    False
-    """
-    if not is_array(x):
-        return False
-    module = type(x).__module__.split(".")[0]
-    if module == "torch":
-        return x.device.type != "cpu"
-    return module == "cupy"
 
 
 def check_chunk_size(chunk_size: Any, X: Any = None, k: Any = None) -> int:

@@ -15,7 +15,7 @@ import contextvars
 import math
 from typing import Any
 
-from .._compat import is_numpy_namespace, is_torch_namespace
+from .._compat import is_numpy_namespace, is_torch_namespace, on_accelerator
 from .._kernels import (LOG1P_ALPHA_GAP, UNDERFLOW_GUARD, _entmax15, _hard_stats, _max_abs, _means_keep_empty,
                         _shifted_soft_stats, _soft_stats_reference, _sparsemax)
 
@@ -118,7 +118,7 @@ def _torch_rows(X: Any, chunk: int) -> int:
     >>> _torch_rows(torch.zeros(1), 4096), _torch_rows(torch.zeros(1), 100)
     (2048, 100)
     """
-    return min(chunk, TORCH_CHUNK) if X.device.type == "cpu" else chunk
+    return chunk if on_accelerator(X) else min(chunk, TORCH_CHUNK)
 
 
 def _torch_native() -> Any:

@@ -298,12 +298,14 @@ def _weight_parts(d: Any, sigma: float, alpha: float, xp: Any, plan: Plan, rec: 
 def _probabilities(d: Any, dmin: Any, sigma: float, xp: Any, alpha: float, plan: Plan, rec: Records):
     r"""The reference's ``_probability_map(alpha)`` on the gap-first logits
     :math:`z=-(d-d_{\min})/\sigma` of a distance block, ``alpha > 1`` (``z`` freed early)."""
+    z = torch.sub(d, dmin).div_(_divisor(-sigma, d, xp))
     if alpha in (1.5, 2.0):
-        p = _sparse_base_x(_sparse_x(torch.sub(d, dmin).div_(_divisor(-sigma, d, xp)), xp, alpha), alpha, plan.sup, rec)
+        x = _sparse_x(z, xp, alpha)
+        del z  # freed before the sort rule's buffers
+        p = _sparse_base_x(x, alpha, plan.sup, rec)
         if alpha == 1.5:
             p = p * p
         return p / xp.sum(p, axis=-1, keepdims=True)
-    z = torch.sub(d, dmin).div_(_divisor(-sigma, d, xp))
     if alpha - 1.0 < LOG1P_ALPHA_GAP:
         p = xp.exp(_log1p_logw(z, xp, alpha, plan.steps, rec))
     else:

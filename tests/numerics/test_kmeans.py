@@ -172,7 +172,6 @@ def test_soft_centroids_match_oracle(bounds, inst, sigma, alpha):
     bounds.assert_within(got[~empty], exact[~empty], bound[~empty], "soft_centroids")
 
 
-
 #: (sigma, alpha) -> _centroid_bound of the many-blocks instance (backend-independent)
 _MANY_BLOCKS: dict = {}
 
